@@ -1,0 +1,2 @@
+//! The `stsvault` command line (being written).
+fn main() {}

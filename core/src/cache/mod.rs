@@ -1,0 +1,1 @@
+//! Cached sessions shared by every process (being written).

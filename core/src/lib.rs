@@ -1,0 +1,24 @@
+//! # stsvault
+//!
+//! Keeps long-lived AWS access keys in an encrypted vault and turns them, with an MFA code, into
+//! short-lived STS sessions. The modules follow the path a credential takes:
+//!
+//! - [`config`] reads `~/.aws/config` and `~/.aws/credentials` and resolves a profile;
+//! - [`plan`](config::plan) decides which STS calls that profile needs (aws-vault's rules);
+//! - [`vault`] stores master keys and cached sessions (encrypted file, OS keyrings);
+//! - [`prompt`] asks for MFA codes and passphrases;
+//! - [`sts`] performs the STS calls;
+//! - [`cache`] keeps sessions until close to expiry, shared by every process;
+//! - [`provider`] is the front door that ties them together.
+
+pub mod cache;
+pub mod config;
+pub mod credentials;
+pub mod error;
+pub mod prompt;
+pub mod provider;
+pub mod sts;
+pub mod vault;
+
+pub use credentials::{AccessKey, Credentials};
+pub use error::{Error, Result};

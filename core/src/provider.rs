@@ -1,0 +1,1 @@
+//! The public front door: a credentials provider for a profile (being written).

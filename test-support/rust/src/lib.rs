@@ -1,0 +1,1 @@
+//! Shared helpers for stsvault's Rust test suites (being written).
