@@ -1,5 +1,10 @@
-//! Turning a plan into credentials with STS (being written).
+//! Talking to STS: building a client for an endpoint and a set of credentials, the calls that
+//! turn credentials into sessions, and mapping STS's errors onto ones a user can act on.
 
-/// A problem obtaining credentials from STS.
-#[derive(Debug, thiserror::Error)]
-pub enum StsError {}
+mod calls;
+mod client;
+mod error;
+
+pub use calls::{AssumeRoleRequest, CallerIdentity, assume_role, caller_identity, get_session_token};
+pub use client::{StsTarget, sts_client};
+pub use error::StsError;

@@ -1,0 +1,103 @@
+//! Choosing the MFA prompt: `--prompt` / `AWS_VAULT_PROMPT` drivers, and aws-vault's order of
+//! precedence (a given code, then `mfa_process`, then the driver).
+
+use super::{CommandPrompt, Fixed, MfaProcess, MfaPrompt, PromptError, Terminal};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// A prompt driver selectable by name, as aws-vault's `--prompt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Driver {
+    /// Ask on `/dev/tty` (the default).
+    #[default]
+    Terminal,
+    /// A program that asks or computes the code.
+    Command(CommandPrompt),
+}
+
+const ALL: [(&str, Driver); 5] = [
+    ("terminal", Driver::Terminal),
+    ("kdialog", Driver::Command(CommandPrompt::Kdialog)),
+    ("osascript", Driver::Command(CommandPrompt::Osascript)),
+    ("ykman", Driver::Command(CommandPrompt::Ykman)),
+    ("zenity", Driver::Command(CommandPrompt::Zenity)),
+];
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+impl Driver {
+    /// The drivers usable here: `terminal`, plus each program found on `PATH`.
+    pub fn available() -> Vec<&'static str> {
+        ALL.iter()
+            .filter(|(_, d)| match d {
+                Driver::Terminal => true,
+                Driver::Command(c) => on_path(c.program()),
+            })
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    /// This driver as a prompt.
+    pub fn prompt(self) -> Arc<dyn MfaPrompt> {
+        match self {
+            Driver::Terminal => Arc::new(Terminal),
+            Driver::Command(c) => Arc::new(c),
+        }
+    }
+}
+
+impl FromStr for Driver {
+    type Err = PromptError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let found = ALL.iter().find(|(n, _)| *n == name).map(|(_, d)| *d);
+        match found {
+            Some(Driver::Command(c)) if !on_path(c.program()) => Err(PromptError::UnknownDriver {
+                name: format!("{name}` (`{}` is not installed", c.program()),
+                available: Driver::available().join(", "),
+            }),
+            Some(d) => Ok(d),
+            None => Err(PromptError::UnknownDriver {
+                name: name.to_string(),
+                available: Driver::available().join(", "),
+            }),
+        }
+    }
+}
+
+/// The prompt aws-vault would use for one MFA step: a code given up front wins, then the
+/// profile's `mfa_process`, then `fallback` (the selected driver or a caller's callback).
+pub fn mfa_prompt_for(
+    mfa_token: Option<&secrecy::SecretString>,
+    mfa_process: Option<&str>,
+    fallback: Arc<dyn MfaPrompt>,
+) -> Arc<dyn MfaPrompt> {
+    if let Some(code) = mfa_token {
+        return Arc::new(Fixed::new(code.clone()));
+    }
+    if let Some(cmd) = mfa_process {
+        return Arc::new(MfaProcess::new(cmd));
+    }
+    fallback
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_is_always_available() {
+        assert_eq!("terminal".parse::<Driver>().unwrap(), Driver::Terminal);
+        assert!(Driver::available().contains(&"terminal"));
+    }
+
+    #[test]
+    fn unknown_driver_lists_the_available_ones() {
+        let err = "pigeon".parse::<Driver>().unwrap_err().to_string();
+        assert!(err.contains("pigeon") && err.contains("terminal"), "{err}");
+    }
+}

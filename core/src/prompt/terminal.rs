@@ -1,0 +1,65 @@
+//! The terminal prompt: reads from `/dev/tty`, so it works when stdin and stdout are pipes
+//! (`credential_process`, `exec … | tee`). MFA codes are echoed like aws-vault's; passphrases
+//! are not.
+
+use super::{MfaPrompt, MfaRequest, PromptError, non_empty};
+use secrecy::SecretString;
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+
+/// Asks on the controlling terminal.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Terminal;
+
+const TTY: &str = "/dev/tty";
+
+fn no_tty(what: &str, err: std::io::Error, hint: &str) -> PromptError {
+    PromptError::NoTerminal {
+        what: what.to_string(),
+        reason: err.to_string(),
+        hint: hint.to_string(),
+    }
+}
+
+const MFA_HINT: &str = "pass the code with --mfa-token, set `mfa_process` in the profile, or choose another --prompt driver";
+
+impl MfaPrompt for Terminal {
+    fn mfa_code(&self, request: &MfaRequest) -> Result<SecretString, PromptError> {
+        let what = format!("MFA code for {}", request.serial);
+        let tty = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(TTY)
+            .map_err(|e| no_tty(&what, e, MFA_HINT))?;
+        let io = |e: std::io::Error| PromptError::Io {
+            what: what.clone(),
+            reason: e.to_string(),
+        };
+        let mut out = tty.try_clone().map_err(io)?;
+        out.write_all(request.message().as_bytes()).map_err(io)?;
+        out.flush().map_err(io)?;
+        let mut line = String::new();
+        BufReader::new(tty).read_line(&mut line).map_err(io)?;
+        non_empty(line, &what)
+    }
+}
+
+/// Reads a secret (a passphrase, a secret access key) from the terminal without echo.
+/// `hint` says how to supply it without a terminal.
+pub fn read_secret_from_tty(message: &str, what: &str, hint: &str) -> Result<SecretString, PromptError> {
+    // Open first, so "no terminal" gets its own clear error rather than an I/O one.
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(TTY)
+        .map_err(|e| no_tty(what, e, hint))?;
+    let answer = rpassword::prompt_password(message).map_err(|e| PromptError::Io {
+        what: what.to_string(),
+        reason: e.to_string(),
+    })?;
+    let answer = zeroize::Zeroizing::new(answer);
+    if answer.is_empty() {
+        return Err(PromptError::Empty { what: what.to_string() });
+    }
+    Ok(SecretString::from(answer.as_str().to_string()))
+}
