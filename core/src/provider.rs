@@ -1,1 +1,325 @@
-//! The public front door: a credentials provider for a profile (being written).
+//! The public front door: [`CredentialsProvider`] turns a profile into credentials.
+//!
+//! It resolves the profile from the AWS config, builds aws-vault's plan of STS calls, then walks
+//! it from the master keys in the vault up to the credentials the caller needs, reusing cached
+//! sessions (a cached session never triggers an MFA prompt) and caching the new ones. It also
+//! implements the AWS SDK for Rust's `ProvideCredentials`, so any SDK client can use it.
+
+use crate::cache::{DEFAULT_MIN_TTL, SessionCache, is_fresh};
+use crate::config::plan::{Mfa, Plan, PlanOptions, StsEndpoint};
+use crate::config::{Config, ProfileConfig, ResolveOptions};
+use crate::prompt::{MfaPrompt, MfaRequest, Terminal, mfa_prompt_for};
+use crate::sts::{self, AssumeRoleRequest, StsTarget};
+use crate::vault::{SessionKey, Vault};
+use crate::{Credentials, Error, Result};
+use secrecy::SecretString;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Obtains credentials for one profile. Cheap to clone; clones share the in-process memo.
+#[derive(Clone)]
+pub struct CredentialsProvider {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    profile: String,
+    config: Arc<Config>,
+    vault: Arc<Vault>,
+    resolve: ResolveOptions,
+    plan_options: PlanOptions,
+    prompt: Arc<dyn MfaPrompt>,
+    mfa_token: Option<SecretString>,
+    min_ttl: Duration,
+    memo: tokio::sync::Mutex<Option<Credentials>>,
+}
+
+/// Builds a [`CredentialsProvider`].
+pub struct Builder {
+    profile: Option<String>,
+    config: Option<Arc<Config>>,
+    vault: Option<Arc<Vault>>,
+    resolve: Option<ResolveOptions>,
+    plan_options: PlanOptions,
+    prompt: Arc<dyn MfaPrompt>,
+    mfa_token: Option<SecretString>,
+    min_ttl: Duration,
+}
+
+impl CredentialsProvider {
+    /// Starts building a provider; `profile`, `config` and `vault` are required.
+    pub fn builder() -> Builder {
+        Builder {
+            profile: None,
+            config: None,
+            vault: None,
+            resolve: None,
+            plan_options: PlanOptions::default(),
+            prompt: Arc::new(Terminal),
+            mfa_token: None,
+            min_ttl: DEFAULT_MIN_TTL,
+        }
+    }
+
+    /// The profile this provider serves.
+    pub fn profile(&self) -> &str {
+        &self.inner.profile
+    }
+
+    /// The resolved profile configuration.
+    pub fn profile_config(&self) -> Result<ProfileConfig> {
+        let mut resolve = self.inner.resolve.clone();
+        resolve.stored = self.inner.vault.master_names()?.into_iter().collect();
+        Ok(self.inner.config.resolve(&self.inner.profile, &resolve)?)
+    }
+
+    /// The STS calls this provider makes for its profile, given what the vault holds now.
+    pub fn plan(&self) -> Result<Plan> {
+        let profile = self.profile_config()?;
+        let vault = &self.inner.vault;
+        let stored = vault.master_names()?;
+        let has = |name: &str| stored.iter().any(|n| n == name);
+        Ok(Plan::build(&profile, &has, &self.inner.plan_options)?)
+    }
+
+    /// Credentials for the profile: from memory or the session cache while fresh, otherwise
+    /// from STS (asking for an MFA code when the plan needs one).
+    pub async fn credentials(&self) -> Result<Credentials> {
+        let mut memo = self.inner.memo.lock().await;
+        if let Some(c) = memo.as_ref().filter(|c| is_fresh(c, self.inner.min_ttl)) {
+            return Ok(c.clone());
+        }
+        let inner = Arc::clone(&self.inner);
+        let plan = blocking(move || {
+            let p = CredentialsProvider { inner };
+            p.plan()
+        })
+        .await?;
+        tracing::debug!(plan = %plan.describe(), "credential plan");
+        let creds = self.execute(&plan).await?;
+        *memo = Some(creds.clone());
+        Ok(creds)
+    }
+
+    fn execute<'a>(&'a self, plan: &'a Plan) -> Pin<Box<dyn Future<Output = Result<Credentials>> + Send + 'a>> {
+        Box::pin(async move {
+            if let Some(c) = self.cached(plan).await? {
+                return Ok(c);
+            }
+            let creds = match plan {
+                Plan::StoredKeys { profile } => {
+                    let vault = Arc::clone(&self.inner.vault);
+                    let name = profile.clone();
+                    let key = blocking(move || Ok(vault.get_master(&name)?)).await?;
+                    let key = key.ok_or_else(|| crate::vault::VaultError::NoCredentials { profile: profile.clone() })?;
+                    return Ok(key.to_credentials());
+                }
+                Plan::GetSessionToken { profile, source, mfa, duration, sts: endpoint, .. } => {
+                    let source = self.execute(source).await?;
+                    let code = self.mfa_code(profile, mfa.as_ref()).await?;
+                    let mfa_arg = mfa.as_ref().zip(code.as_ref()).map(|(m, c)| (m.serial.as_str(), c));
+                    sts::get_session_token(profile, &target(endpoint), &source, *duration, mfa_arg).await?
+                }
+                Plan::AssumeRole {
+                    profile,
+                    source,
+                    role_arn,
+                    role_session_name,
+                    external_id,
+                    mfa,
+                    duration,
+                    session_tags,
+                    transitive_session_tags,
+                    source_identity,
+                    sts: endpoint,
+                    ..
+                } => {
+                    let source = self.execute(source).await?;
+                    let code = self.mfa_code(profile, mfa.as_ref()).await?;
+                    let mfa_arg = mfa.as_ref().zip(code.as_ref()).map(|(m, c)| (m.serial.as_str(), c));
+                    let request = AssumeRoleRequest {
+                        role_arn: role_arn.clone(),
+                        role_session_name: role_session_name.clone().unwrap_or_else(default_session_name),
+                        external_id: external_id.clone(),
+                        duration: *duration,
+                        session_tags: session_tags.clone(),
+                        transitive_session_tags: transitive_session_tags.clone(),
+                        source_identity: source_identity.clone(),
+                    };
+                    sts::assume_role(profile, &target(endpoint), &source, &request, mfa_arg).await?
+                }
+                other => {
+                    return Err(crate::config::ConfigError::UnsupportedSource {
+                        profile: other.profile().to_string(),
+                        source: other.describe(),
+                    }
+                    .into());
+                }
+            };
+            self.store(plan, &creds).await?;
+            Ok(creds)
+        })
+    }
+
+    async fn cached(&self, plan: &Plan) -> Result<Option<Credentials>> {
+        let Some(key) = session_key(plan) else { return Ok(None) };
+        let vault = Arc::clone(&self.inner.vault);
+        let min_ttl = self.inner.min_ttl;
+        blocking(move || Ok(SessionCache::new(&vault, min_ttl).get(&key)?)).await
+    }
+
+    async fn store(&self, plan: &Plan, creds: &Credentials) -> Result<()> {
+        let Some(key) = session_key(plan) else { return Ok(()) };
+        let vault = Arc::clone(&self.inner.vault);
+        let min_ttl = self.inner.min_ttl;
+        let creds = creds.clone();
+        blocking(move || Ok(SessionCache::new(&vault, min_ttl).put(&key, &creds)?)).await
+    }
+
+    async fn mfa_code(&self, profile: &str, mfa: Option<&Mfa>) -> Result<Option<SecretString>> {
+        let Some(mfa) = mfa else { return Ok(None) };
+        let prompt = mfa_prompt_for(self.inner.mfa_token.as_ref(), mfa.process.as_deref(), Arc::clone(&self.inner.prompt));
+        let request = MfaRequest { profile: profile.to_string(), serial: mfa.serial.clone() };
+        let code = blocking(move || Ok(prompt.mfa_code(&request)?)).await?;
+        Ok(Some(code))
+    }
+}
+
+/// The cache key of a plan step, when that step is cached.
+fn session_key(plan: &Plan) -> Option<SessionKey> {
+    plan.cache_key().map(|(kind, profile, mfa_serial)| SessionKey { kind, profile, mfa_serial })
+}
+
+fn target(endpoint: &StsEndpoint) -> StsTarget {
+    StsTarget {
+        region: endpoint.region.clone(),
+        regional_endpoints: endpoint.regional_endpoints.clone(),
+        endpoint_url: endpoint.endpoint_url.clone(),
+    }
+}
+
+/// aws-vault's default role session name: the current time in nanoseconds.
+fn default_session_name() -> String {
+    let now = chrono::Utc::now();
+    now.timestamp_nanos_opt().unwrap_or_else(|| now.timestamp()).to_string()
+}
+
+/// Runs blocking work (vault I/O, prompts) off the async runtime's worker threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+impl Builder {
+    /// The profile to serve.
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// The AWS config to resolve the profile in.
+    pub fn config(mut self, config: impl Into<Arc<Config>>) -> Self {
+        self.config = Some(config.into());
+        self
+    }
+
+    /// The vault holding master keys and cached sessions.
+    pub fn vault(mut self, vault: impl Into<Arc<Vault>>) -> Self {
+        self.vault = Some(vault.into());
+        self
+    }
+
+    /// Options for resolving the profile (environment, CLI overrides). Defaults to the process
+    /// environment.
+    pub fn resolve_options(mut self, options: ResolveOptions) -> Self {
+        self.resolve = Some(options);
+        self
+    }
+
+    /// Options for the plan (`--no-session`, `--duration`, no cache).
+    pub fn plan_options(mut self, options: PlanOptions) -> Self {
+        self.plan_options = options;
+        self
+    }
+
+    /// How to ask for MFA codes when the profile has no `mfa_process` (terminal by default).
+    pub fn mfa(mut self, prompt: impl MfaPrompt + 'static) -> Self {
+        self.prompt = Arc::new(prompt);
+        self
+    }
+
+    /// Like [`Builder::mfa`], for a shared prompt.
+    pub fn mfa_shared(mut self, prompt: Arc<dyn MfaPrompt>) -> Self {
+        self.prompt = prompt;
+        self
+    }
+
+    /// Uses this MFA code (`--mfa-token`) instead of asking.
+    pub fn mfa_token(mut self, code: Option<SecretString>) -> Self {
+        self.mfa_token = code;
+        self
+    }
+
+    /// Treats sessions with less than this left as expired (`AWS_MIN_TTL`, default 5 minutes).
+    pub fn min_ttl(mut self, min_ttl: Duration) -> Self {
+        self.min_ttl = min_ttl;
+        self
+    }
+
+    /// Builds the provider.
+    pub fn build(self) -> Result<CredentialsProvider> {
+        let missing = |what: &str| Error::from(crate::config::ConfigError::ProviderMissing(what.to_string()));
+        let profile = self.profile.ok_or_else(|| missing("profile"))?;
+        let config = self.config.ok_or_else(|| missing("config"))?;
+        let vault = self.vault.ok_or_else(|| missing("vault"))?;
+        let resolve = match self.resolve {
+            Some(r) => r,
+            None => ResolveOptions::from_process(),
+        };
+        Ok(CredentialsProvider {
+            inner: Arc::new(Inner {
+                profile,
+                config,
+                vault,
+                resolve,
+                plan_options: self.plan_options,
+                prompt: self.prompt,
+                mfa_token: self.mfa_token,
+                min_ttl: self.min_ttl,
+                memo: tokio::sync::Mutex::new(None),
+            }),
+        })
+    }
+}
+
+impl std::fmt::Debug for CredentialsProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsProvider").field("profile", &self.inner.profile).finish_non_exhaustive()
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for CredentialsProvider {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            use secrecy::ExposeSecret;
+            let c = self
+                .credentials()
+                .await
+                .map_err(aws_credential_types::provider::error::CredentialsError::provider_error)?;
+            Ok(aws_credential_types::Credentials::new(
+                c.access_key_id.clone(),
+                c.secret_access_key.expose_secret().to_string(),
+                c.session_token_str().map(str::to_string),
+                c.expiration.map(std::time::SystemTime::from),
+                "stsvault",
+            ))
+        })
+    }
+}

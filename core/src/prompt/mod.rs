@@ -13,7 +13,7 @@ mod terminal;
 pub use callback::Callback;
 pub use driver::{Driver, mfa_prompt_for};
 pub use process::{CommandPrompt, MfaProcess};
-pub use terminal::{Terminal, read_secret_from_tty};
+pub use terminal::{Terminal, read_line_from_tty, read_secret_from_tty};
 
 use secrecy::SecretString;
 

@@ -26,22 +26,29 @@ const MFA_HINT: &str = "pass the code with --mfa-token, set `mfa_process` in the
 impl MfaPrompt for Terminal {
     fn mfa_code(&self, request: &MfaRequest) -> Result<SecretString, PromptError> {
         let what = format!("MFA code for {}", request.serial);
-        let tty = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(TTY)
-            .map_err(|e| no_tty(&what, e, MFA_HINT))?;
-        let io = |e: std::io::Error| PromptError::Io {
-            what: what.clone(),
-            reason: e.to_string(),
-        };
-        let mut out = tty.try_clone().map_err(io)?;
-        out.write_all(request.message().as_bytes()).map_err(io)?;
-        out.flush().map_err(io)?;
-        let mut line = String::new();
-        BufReader::new(tty).read_line(&mut line).map_err(io)?;
+        let line = read_line_from_tty(&request.message(), &what, MFA_HINT)?;
         non_empty(line, &what)
     }
+}
+
+/// Shows `message` on the terminal and reads one echoed line (trimmed). `hint` says how to
+/// supply the answer without a terminal.
+pub fn read_line_from_tty(message: &str, what: &str, hint: &str) -> Result<String, PromptError> {
+    let tty = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(TTY)
+        .map_err(|e| no_tty(what, e, hint))?;
+    let io = |e: std::io::Error| PromptError::Io {
+        what: what.to_string(),
+        reason: e.to_string(),
+    };
+    let mut out = tty.try_clone().map_err(io)?;
+    out.write_all(message.as_bytes()).map_err(io)?;
+    out.flush().map_err(io)?;
+    let mut line = String::new();
+    BufReader::new(tty).read_line(&mut line).map_err(io)?;
+    Ok(line.trim().to_string())
 }
 
 /// Reads a secret (a passphrase, a secret access key) from the terminal without echo.

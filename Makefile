@@ -1,0 +1,45 @@
+# stsvault — the two commands of the README, and the pieces they are made of.
+#   make demo   runs the seed's story end to end against the local AWS emulator
+#   make test   runs every suite (Rust unit + end-to-end, emulator, Python, Node)
+
+SHELL := /bin/bash
+# One shared target dir that survives fresh clones on this machine (CI runs on the same machine).
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/stsvault/target
+export CARGO_TERM_COLOR ?= never
+PY := $(CURDIR)/.venv/bin/python
+export STSVAULT_PYTHON := $(PY)
+STSVAULT := $(CARGO_TARGET_DIR)/debug/stsvault
+
+.PHONY: all deps build test test-rust test-emulator lint demo clean
+
+all: build
+
+deps:
+	@bash test-support/install-deps.sh
+
+build: deps
+	cargo build --workspace --all-targets
+
+lint: build
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test: build
+	$(MAKE) --no-print-directory test-rust test-emulator
+
+test-rust:
+	@if command -v cargo-nextest >/dev/null 2>&1; then \
+	  cargo nextest run --workspace --no-fail-fast; \
+	else \
+	  cargo test --workspace --no-fail-fast; \
+	fi
+
+test-emulator:
+	$(PY) -m pytest -q test-support/emulator/tests
+
+demo: build
+	@bash test-support/demo.sh "$(STSVAULT)"
+
+clean:
+	cargo clean
+	rm -rf .venv examples/serverless-service/node_modules

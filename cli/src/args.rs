@@ -1,0 +1,114 @@
+//! Command-line arguments, named and spelled as aws-vault's so scripts keep working.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// A vault for securely storing and accessing AWS credentials in development environments.
+#[derive(Debug, Parser)]
+#[command(name = "stsvault", version, about, long_about = None)]
+pub struct Cli {
+    /// Options for every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Show debugging output (never secrets).
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Secret backend to use (file).
+    #[arg(long, global = true, env = "AWS_VAULT_BACKEND")]
+    pub backend: Option<String>,
+    /// Prompt driver to use (terminal, zenity, kdialog, osascript, ykman).
+    #[arg(long, global = true, env = "AWS_VAULT_PROMPT")]
+    pub prompt: Option<String>,
+    /// Directory for the "file" backend.
+    #[arg(long, global = true, env = "AWS_VAULT_FILE_DIR")]
+    pub file_dir: Option<PathBuf>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add credentials to the secure keystore.
+    ///
+    /// Example: `stsvault add sls-administrator` prompts for the access key id and secret.
+    Add(AddArgs),
+    /// List profiles, along with their credentials and sessions.
+    #[command(alias = "ls")]
+    List(ListArgs),
+    /// Execute a command with AWS credentials.
+    ///
+    /// Example: `stsvault exec sls-administrator -- sls deploy --verbose -s prod`
+    Exec(ExecArgs),
+}
+
+impl Command {
+    /// The command's name, for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Add(_) => "add",
+            Command::List(_) => "list",
+            Command::Exec(_) => "exec",
+        }
+    }
+}
+
+/// `add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Name of the profile.
+    pub profile: String,
+    /// Read the credentials from the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #[arg(long)]
+    pub env: bool,
+    /// Add a profile to ~/.aws/config if one doesn't exist.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub add_config: bool,
+    /// Don't add a profile to ~/.aws/config.
+    #[arg(long = "no-add-config", overrides_with = "add_config")]
+    pub no_add_config: bool,
+}
+
+/// `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show only the profile names.
+    #[arg(long)]
+    pub profiles: bool,
+    /// Show only the session names.
+    #[arg(long)]
+    pub sessions: bool,
+    /// Show only the profiles with stored credentials.
+    #[arg(long)]
+    pub credentials: bool,
+}
+
+/// `exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Duration of the temporary or assume-role session (e.g. 1h, 30m). Defaults to 1h.
+    #[arg(short = 'd', long)]
+    pub duration: Option<String>,
+    /// Skip creating an STS session with GetSessionToken.
+    #[arg(short = 'n', long)]
+    pub no_session: bool,
+    /// The AWS region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The MFA token to use.
+    #[arg(short = 't', long)]
+    pub mfa_token: Option<String>,
+    /// Name of the profile.
+    pub profile: String,
+    /// Command to execute, defaults to $SHELL.
+    pub cmd: Option<String>,
+    /// Command arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}

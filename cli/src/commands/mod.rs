@@ -1,0 +1,22 @@
+//! One module per command; each turns parsed arguments into calls on core and prints.
+
+mod add;
+mod exec;
+mod list;
+
+use crate::args::{Cli, Command};
+use crate::context::Context;
+use std::process::ExitCode;
+
+/// Any error a command reports: core's errors, plus the CLI's own usage errors.
+pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> CliResult<ExitCode> {
+    let ctx = Context::new(cli.global);
+    match cli.command {
+        Command::Add(a) => add::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::List(a) => list::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::Exec(a) => exec::run(&ctx, a),
+    }
+}

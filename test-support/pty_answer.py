@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Run a command in a real pseudo-terminal and answer its prompts, as a person at a terminal.
+
+Used by the demo and the end-to-end tests to drive the interactive prompts of `stsvault`
+(which reads from /dev/tty, so piping stdin would not reach it).
+
+    pty_answer.py --answer 'passphrase=env:VAULT_PASS' --answer 'MFA code=totp:SEED_VAR' -- CMD ARGS...
+
+Each --answer is `REGEX=SOURCE`: when the command's terminal output matches REGEX (after what was
+already answered), the SOURCE is typed followed by Enter. SOURCE is `env:NAME` (the value of an
+environment variable, so secrets stay out of argument lists) or `totp:NAME` (the current TOTP
+code of the base32 seed in environment variable NAME, computed when the prompt appears).
+Answers may be used in any order and each prompt pattern may match several times.
+The command's output is copied to stdout; the exit code is the command's.
+"""
+
+import argparse
+import os
+import pty
+import re
+import select
+import sys
+import time
+
+
+def totp_now(seed_b32: str) -> str:
+    import pyotp  # from test-support/requirements.txt, the same library the emulator checks with
+
+    return pyotp.TOTP(seed_b32).now()
+
+
+def resolve(source: str) -> str:
+    kind, _, name = source.partition(":")
+    value = os.environ.get(name)
+    if value is None:
+        sys.exit(f"pty_answer: environment variable {name} is not set")
+    if kind == "env":
+        return value
+    if kind == "totp":
+        return totp_now(value)
+    sys.exit(f"pty_answer: unknown answer source {source!r}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answer", action="append", default=[], help="REGEX=SOURCE")
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no command given")
+    answers = []
+    for spec in args.answer:
+        pattern, _, source = spec.rpartition("=")
+        answers.append((re.compile(pattern), source))
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execvp(command[0], command)
+        finally:
+            os._exit(127)
+
+    seen = b""
+    answered_upto = 0
+    deadline = time.time() + args.timeout
+    while True:
+        if time.time() > deadline:
+            os.kill(pid, 9)
+            sys.exit("pty_answer: timed out")
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            seen += data
+            text = seen[answered_upto:].decode("utf-8", "replace")
+            for pattern, source in answers:
+                match = pattern.search(text)
+                if match:
+                    answered_upto += len(text[: match.end()].encode("utf-8"))
+                    os.write(fd, resolve(source).encode() + b"\r")
+                    break
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
