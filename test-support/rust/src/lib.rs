@@ -1,1 +1,256 @@
-//! Shared helpers for stsvault's Rust test suites (being written).
+//! Shared helpers for stsvault's Rust test suites: the local AWS emulator (moto behind our
+//! TOTP-checking guard, `test-support/emulator/`), IAM users with virtual MFA devices, TOTP
+//! codes, sandboxed homes for running the `stsvault` binary, and the pseudo-terminal driver.
+//! The Python and Node suites use the same emulator and scripts.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("../.."))
+}
+
+/// The Python with the emulator's requirements: `$STSVAULT_PYTHON`, else the repo's `.venv`,
+/// else `python3`.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("STSVAULT_PYTHON").map(PathBuf::from).filter(|p| p.exists()) {
+        return p;
+    }
+    let venv = repo_root().join(".venv/bin/python");
+    if venv.exists() { venv } else { PathBuf::from("python3") }
+}
+
+/// `python -m stsvault_emulator …` with the package on the path.
+pub fn emulator_command() -> Command {
+    let mut cmd = Command::new(python());
+    cmd.env("PYTHONPATH", repo_root().join("test-support/emulator")).arg("-m").arg("stsvault_emulator");
+    cmd
+}
+
+fn run_json<T: for<'de> Deserialize<'de>>(mut cmd: Command) -> T {
+    let out = cmd.stderr(Stdio::inherit()).output().expect("run the emulator tool");
+    assert!(out.status.success(), "emulator tool failed: {:?}", out.status);
+    serde_json::from_slice(&out.stdout).expect("emulator tool printed JSON")
+}
+
+/// A running emulator; stopped when dropped.
+pub struct Emulator {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// An IAM user created in the emulator with an access key and an enabled virtual MFA device.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IamUser {
+    /// User name.
+    pub user: String,
+    /// The account the user is in.
+    pub account_id: String,
+    /// The user's access key id.
+    pub access_key_id: String,
+    /// The user's secret access key.
+    pub secret_access_key: String,
+    /// The virtual MFA device's serial (ARN).
+    pub mfa_serial: String,
+    /// The device's TOTP seed, base32.
+    pub seed: String,
+}
+
+/// One request the emulator saw.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Call {
+    /// `sts`, `iam`, `s3`, `cloudformation`…
+    pub service: Option<String>,
+    /// `GetSessionToken`, `AssumeRole`, … (REST calls: method and path).
+    pub action: Option<String>,
+    /// Request parameters, secrets removed.
+    #[serde(default)]
+    pub params: serde_json::Value,
+    /// The access key id that signed the request.
+    pub access_key_id: Option<String>,
+    /// HTTP status.
+    pub status: Option<u16>,
+    /// AWS error code, if the call failed.
+    pub error_code: Option<String>,
+    /// The access key id of credentials the call issued (GetSessionToken, AssumeRole).
+    pub issued_access_key_id: Option<String>,
+}
+
+impl Call {
+    /// True for an STS call with this action.
+    pub fn is_sts(&self, action: &str) -> bool {
+        self.service.as_deref() == Some("sts") && self.action.as_deref() == Some(action)
+    }
+
+    /// A request parameter as a string.
+    pub fn param(&self, name: &str) -> Option<String> {
+        match self.params.get(name)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator on a free port of 127.0.0.1.
+    pub fn start() -> Emulator {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("calls.jsonl");
+        let ready = dir.path().join("ready.json");
+        let child = emulator_command()
+            .arg("serve")
+            .args(["--port", "0", "--log"])
+            .arg(&log)
+            .arg("--ready-file")
+            .arg(&ready)
+            .args(["--parent-pid", &std::process::id().to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the emulator (is the venv installed? run `make deps`)");
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let endpoint = loop {
+            if let Ok(text) = std::fs::read_to_string(&ready) {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                    if let Some(e) = v.get("endpoint").and_then(|e| e.as_str()) {
+                        break e.to_string();
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "the emulator did not start within 90 s");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        Emulator { child, endpoint, log, _dir: dir }
+    }
+
+    /// Creates an IAM user with an access key and an enabled virtual MFA device.
+    pub fn setup_user(&self, user: &str) -> IamUser {
+        let mut cmd = emulator_command();
+        cmd.args(["setup-user", "--endpoint", &self.endpoint, "--user", user]);
+        run_json(cmd)
+    }
+
+    /// Every request the emulator has logged so far.
+    pub fn calls(&self) -> Vec<Call> {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("log line is JSON")).collect()
+    }
+
+    /// The STS calls with this action.
+    pub fn sts_calls(&self, action: &str) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| c.is_sts(action)).collect()
+    }
+
+    /// The log file.
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // SIGTERM for a clean stop, then reap.
+        unsafe_kill(self.child.id());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unsafe_kill(pid: u32) {
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+}
+
+/// The TOTP code of `seed` at now + `offset_secs` (30 = the next code).
+pub fn totp(seed: &str, offset_secs: i64) -> String {
+    let out = emulator_command()
+        .args(["totp", "--seed", seed, "--offset", &offset_secs.to_string()])
+        .output()
+        .expect("run the totp tool");
+    assert!(out.status.success(), "totp tool failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A throwaway home for running `stsvault`: its own `~/.aws/config`, credentials file and file
+/// vault, pointed at an emulator. Nothing of the real user's environment leaks in.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+    /// The file vault's passphrase.
+    pub passphrase: String,
+    endpoint: Option<String>,
+}
+
+impl Sandbox {
+    /// A new sandbox talking to `emulator` (or to no endpoint at all).
+    pub fn new(emulator: Option<&Emulator>) -> Sandbox {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join(".aws")).expect("mkdir .aws");
+        Sandbox { dir, passphrase: "correct horse battery staple".to_string(), endpoint: emulator.map(|e| e.endpoint.clone()) }
+    }
+
+    /// The home directory.
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `~/.aws/config`.
+    pub fn config_path(&self) -> PathBuf {
+        self.home().join(".aws/config")
+    }
+
+    /// The file vault's directory.
+    pub fn vault_dir(&self) -> PathBuf {
+        self.home().join(".awsvault/keys")
+    }
+
+    /// Replaces `~/.aws/config`.
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.config_path(), text).expect("write config");
+    }
+
+    /// A command with a clean environment: only PATH, the sandbox's HOME and AWS files, the
+    /// file backend with its passphrase in `AWS_VAULT_FILE_PASSPHRASE`, and the endpoint.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("AWS_CONFIG_FILE", self.config_path())
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.home().join(".aws/credentials"))
+            .env("AWS_VAULT_BACKEND", "file")
+            .env("AWS_VAULT_FILE_DIR", self.vault_dir())
+            .env("AWS_VAULT_FILE_PASSPHRASE", &self.passphrase)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null());
+        if let Some(e) = &self.endpoint {
+            cmd.env("AWS_ENDPOINT_URL", e);
+        }
+        cmd
+    }
+
+    /// Like [`Sandbox::command`], but run in a real pseudo-terminal by
+    /// `test-support/pty_answer.py`, answering prompts: each `(regex, source)` pair types the
+    /// source (`env:NAME`, `totp:NAME`) when the regex appears. Put the secrets the sources name
+    /// into the returned command's environment.
+    pub fn pty_command(&self, answers: &[(&str, &str)], program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = self.command(python());
+        cmd.arg(repo_root().join("test-support/pty_answer.py"));
+        for (pattern, source) in answers {
+            cmd.arg("--answer").arg(format!("{pattern}={source}"));
+        }
+        cmd.arg("--").arg(program);
+        cmd
+    }
+}
