@@ -234,6 +234,16 @@ impl Sandbox {
             .env("AWS_VAULT_FILE_PASSPHRASE", &self.passphrase)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdin(Stdio::null());
+        // A new session without a controlling terminal, so a prompt can never block on the
+        // developer's terminal: only `pty_command` provides one.
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
         if let Some(e) = &self.endpoint {
             cmd.env("AWS_ENDPOINT_URL", e);
         }
