@@ -36,6 +36,7 @@ SECRET_PARAMS = {
     "secretbinary",
     "x-amz-security-token",
     "x-amz-signature",
+    "signature",
 }
 MAX_LOGGED_VALUE = 512
 
@@ -88,6 +89,8 @@ def parse(environ: dict[str, Any]) -> AwsRequest:
         m = re.match(r"([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request", query["X-Amz-Credential"])
         if m:
             key_id, region, service = m.group(1), m.group(2), m.group(3)
+    if key_id is None and "AWSAccessKeyId" in query:  # SigV2 presigned URL: S3 only nowadays
+        key_id, service = str(query["AWSAccessKeyId"]), "s3"
 
     if target:
         body = read_body(environ)
@@ -121,19 +124,22 @@ def signer_of(authorization: str) -> tuple[str | None, str | None, str | None]:
     if m:
         return m.group(1), m.group(3), m.group(4)
     m = _SIGV2_RE.match(authorization)
-    if m:
-        return m.group(1), None, None
+    if m:  # only S3 still takes SigV2
+        return m.group(1), None, "s3"
     return None, None, None
 
 
 def replace_signer(environ: dict[str, Any], old: str, new: str) -> None:
     """Make the request look signed by ``new`` (moto checks no signatures, only reads the id)."""
-    auth = environ.get("HTTP_AUTHORIZATION")
-    if auth:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if f"Credential={old}/" in auth:  # SigV4
         environ["HTTP_AUTHORIZATION"] = auth.replace(f"Credential={old}/", f"Credential={new}/", 1)
-    qs = environ.get("QUERY_STRING", "")
-    if f"X-Amz-Credential={old}" in qs:
-        environ["QUERY_STRING"] = qs.replace(f"X-Amz-Credential={old}", f"X-Amz-Credential={new}", 1)
+    elif auth.startswith(f"AWS {old}:"):  # SigV2
+        environ["HTTP_AUTHORIZATION"] = f"AWS {new}:" + auth[len(f"AWS {old}:"):]
+    for name in ("X-Amz-Credential", "AWSAccessKeyId"):  # presigned URLs
+        qs = environ.get("QUERY_STRING", "")
+        if f"{name}={old}" in qs:
+            environ["QUERY_STRING"] = qs.replace(f"{name}={old}", f"{name}={new}", 1)
 
 
 def loggable(params: Any) -> Any:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 import boto3
 import pyotp
@@ -187,6 +188,8 @@ def test_log_lines_have_every_field_and_no_secrets(emulator, user):
     s3 = session_client(emulator, creds, "s3")
     s3.create_bucket(Bucket="deploy-bucket")
     s3.put_object(Bucket="deploy-bucket", Key="a/b.zip", Body=b"zip")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "deploy-bucket", "Key": "a/b.zip"})
+    assert urllib.request.urlopen(url).read() == b"zip"
     logs = session_client(emulator, creds, "logs")
     logs.create_log_group(logGroupName="/aws/lambda/fn")
     iam = user_client(emulator, user, "iam")
@@ -205,6 +208,9 @@ def test_log_lines_have_every_field_and_no_secrets(emulator, user):
     assert gst["params"] == {"SerialNumber": user["mfa_serial"], "TokenCode": gst["params"]["TokenCode"]}
     (put,) = emulator.calls(action="PUT /deploy-bucket/a/b.zip")
     assert put["service"] == "s3" and put["protocol"] == "rest" and put["access_key_id"] == creds["AccessKeyId"]
+    (get,) = emulator.calls(action="GET /deploy-bucket/a/b.zip")
+    assert get["service"] == "s3" and get["access_key_id"] == creds["AccessKeyId"] and get["status"] == 200
+    assert not {"Signature", "X-Amz-Signature", "X-Amz-Security-Token"} & set(get["params"])
     (group,) = emulator.calls(action="CreateLogGroup", access_key_id=creds["AccessKeyId"])
     assert group["service"] == "logs" and group["protocol"] == "json"
     assert group["params"] == {"logGroupName": "/aws/lambda/fn"}
