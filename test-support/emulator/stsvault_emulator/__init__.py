@@ -12,8 +12,10 @@ Modules, one job each:
 - ``server``     run moto's WSGI app behind the guard on 127.0.0.1; ready file, signals, parent watch
 - ``guard``      the WSGI middleware: MFA checks, unique session keys, signer mapping, logging
 - ``awsrequest`` read an AWS request (service, action, parameters, signing key) from a WSGI environ
-- ``mfa``        TOTP validation with replay protection, seeds looked up in moto's IAM backend
-- ``sessions``   the session keys the guard mints and the user keys they stand for
+- ``mfa``        TOTP validation with replay protection
+- ``moto_state`` in-process look-ups in moto's IAM: MFA seeds, key owners, role trust policies
+- ``sessions``   the session keys the guard mints, the user keys they stand for, MFA-ness
 - ``calllog``    the JSON-lines call log and its human summary
 - ``setup_user`` create an IAM user with keys and an enabled virtual MFA device
+- ``testing``    start/stop the emulator from Python test suites
 """

@@ -8,8 +8,10 @@ For every request it
    both) needs a valid, unused code of an enabled virtual MFA device of the caller — else STS's
    AccessDenied, HTTP 403, and moto never sees the call;
 3. refuses GetSessionToken signed with session credentials, as STS does;
-4. gives each GetSessionToken its own ``ASIA…`` key id, secret and token;
-5. writes one line to the call log.
+4. refuses AssumeRole of a role whose trust policy asks for ``aws:MultiFactorAuthPresent`` unless
+   the call carries a good code or is signed by credentials that were obtained with one;
+5. gives each GetSessionToken its own ``ASIA…`` key id, secret and token;
+6. writes one line to the call log.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 import uuid
 from typing import Any, Callable, Iterable
 
-from . import awsrequest, calllog, mfa
+from . import awsrequest, calllog, mfa, moto_state
 from .sessions import SessionRegistry, rewrite_credentials
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -69,7 +71,7 @@ class Guard:
                 awsrequest.replace_signer(environ, req.access_key_id, session.user_access_key_id)
                 caller_key = entry["acting_as"] = session.user_access_key_id
 
-            refusal = self._refusal(req, caller_key)
+            refusal, mfa_present = self._refusal(req, caller_key)
             if refusal is not None:
                 status, headers, body = error_response(req.service, 403, "AccessDenied", refusal)
                 entry["error_message"] = refusal
@@ -77,11 +79,13 @@ class Guard:
                 status, headers, body = self._forward(environ)
                 if status.startswith("200") and req.action in ISSUING_ACTIONS:
                     if req.service == "sts" and req.action == "GetSessionToken":
-                        minted = self.sessions.mint(caller_key)
+                        minted = self.sessions.mint(caller_key, with_mfa=mfa_present)
                         body = rewrite_credentials(body, minted)
                         headers = with_content_length(headers, len(body))
                     m = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", body)
-                    entry["issued_access_key_id"] = m.group(1).decode() if m else None
+                    issued = entry["issued_access_key_id"] = m.group(1).decode() if m else None
+                    if issued and mfa_present and req.service == "sts":
+                        self.sessions.note_mfa(issued)
         except Exception:
             entry["status"] = 500
             entry["error_code"] = "InternalFailure"
@@ -97,18 +101,25 @@ class Guard:
         start_response(status, headers)
         return [body]
 
-    def _refusal(self, req: awsrequest.AwsRequest, caller_key: str | None) -> str | None:
-        """The AccessDenied message STS would answer this request with, or None to let it pass."""
+    def _refusal(self, req: awsrequest.AwsRequest, caller_key: str | None) -> tuple[str | None, bool]:
+        """(the AccessDenied message STS would answer with or None, whether MFA is present)."""
         serial, code = req.param("SerialNumber"), req.param("TokenCode")
         is_sts = req.service == "sts"
+        caller = moto_state.user_for_key(caller_key)
         if is_sts and req.action == "GetSessionToken" and (req.access_key_id or "").startswith("ASIA"):
-            return MSG_SESSION_CREDENTIALS
+            return MSG_SESSION_CREDENTIALS, False
+        mfa_present = self.sessions.has_mfa(req.access_key_id)
         if (is_sts and (serial or code)) or (serial and code):
             try:
-                self.mfa.check(serial, code, mfa.user_name_for_key(caller_key))
+                self.mfa.check(serial, code, caller[0] if caller else None)
             except mfa.MfaRejected as rejected:
-                return str(rejected)
-        return None
+                return str(rejected), False
+            mfa_present = True
+        role_arn = req.param("RoleArn")
+        if is_sts and req.action == "AssumeRole" and not mfa_present and moto_state.role_requires_mfa(role_arn):
+            who = caller[1] if caller else req.access_key_id
+            return f"User: {who} is not authorized to perform: sts:AssumeRole on resource: {role_arn}", False
+        return None, mfa_present
 
     def _forward(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         """Call moto and collect its whole answer."""

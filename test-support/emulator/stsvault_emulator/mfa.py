@@ -1,7 +1,6 @@
 """Check MFA one-time codes the way STS does, which moto does not.
 
-The seed of a virtual MFA device is read from moto's IAM backend in this very process (moto keeps
-it as the base32 text that IAM's ``Base32StringSeed`` carries, base64-encoded, in its XML). A code
+The seed of a virtual MFA device is read from moto's IAM backend in this very process. A code
 is accepted within one 30-second step either side (pyotp's ``valid_window=1``) and only once per
 device: a code that already opened a session is refused, as AWS refuses it.
 """
@@ -10,9 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 
 import pyotp
+
+from .moto_state import find_device
 
 # STS's own messages (AccessDenied, HTTP 403), spelled as AWS spells them.
 MSG_INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
@@ -25,42 +25,8 @@ MSG_MISSING = (
 )
 
 
-@dataclass
-class Device:
-    serial: str
-    seed: str  # base32
-    user_name: str | None  # None while the device is not enabled for a user
-
-
 class MfaRejected(Exception):
     """The call must fail with STS AccessDenied and this message."""
-
-
-def find_device(serial: str) -> Device | None:
-    """The virtual MFA device ``serial`` as moto's IAM backends know it, in any account."""
-    from moto.iam.models import iam_backends  # moto is heavy: import when first needed
-
-    for _account, partitions in list(iam_backends.items()):
-        for _partition, backend in list(partitions.items()):
-            device = backend.virtual_mfa_devices.get(serial)
-            if device is not None:
-                user = getattr(device, "user", None)
-                return Device(serial, device.base32_string_seed, getattr(user, "name", None))
-    return None
-
-
-def user_name_for_key(access_key_id: str | None) -> str | None:
-    """The IAM user owning ``access_key_id`` in moto's backends, or None (role, unknown key)."""
-    from moto.iam.models import iam_backends
-
-    if not access_key_id:
-        return None
-    for _account, partitions in list(iam_backends.items()):
-        for _partition, backend in list(partitions.items()):
-            user = backend.get_user_from_access_key_id(access_key_id)
-            if user is not None:
-                return user.name
-    return None
 
 
 class MfaChecker:

@@ -4,6 +4,9 @@ moto answers every GetSessionToken with the same fixed AccessKeyId, so the guard
 ``ASIA…`` key id, secret and token per session and remembers which user key asked for it. A
 request later signed with that session key is passed to moto as if signed by the user's key, so
 moto answers as that user (it never verifies signatures, it only reads the key id).
+
+It also remembers which temporary keys were obtained with MFA, so that a role whose trust policy
+asks for ``aws:MultiFactorAuthPresent`` can be assumed with them and not without.
 """
 
 from __future__ import annotations
@@ -36,15 +39,29 @@ def new_session(user_access_key_id: str | None) -> Session:
 
 
 class SessionRegistry:
+    """Minted sessions, and every temporary key id that was obtained with MFA."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
+        self._mfa_keys: set[str] = set()
 
-    def mint(self, user_access_key_id: str | None) -> Session:
+    def mint(self, user_access_key_id: str | None, with_mfa: bool) -> Session:
         session = new_session(user_access_key_id)
         with self._lock:
             self._sessions[session.access_key_id] = session
+            if with_mfa:
+                self._mfa_keys.add(session.access_key_id)
         return session
+
+    def note_mfa(self, access_key_id: str) -> None:
+        """Credentials issued with MFA (say, by AssumeRole) carry MFA on, as in AWS."""
+        with self._lock:
+            self._mfa_keys.add(access_key_id)
+
+    def has_mfa(self, access_key_id: str | None) -> bool:
+        with self._lock:
+            return access_key_id in self._mfa_keys
 
     def get(self, access_key_id: str | None) -> Session | None:
         if access_key_id is None:

@@ -181,6 +181,23 @@ def test_assume_role_from_an_mfa_session(emulator, user):
     assert logged["issued_access_key_id"] == role["AccessKeyId"]
 
 
+def test_role_that_asks_for_mfa_is_refused_without_it(emulator, user):
+    args = {"RoleArn": user["role_arn"], "RoleSessionName": "nomfa"}
+    not_authorized = f"User: {user['user_arn']} is not authorized to perform: sts:AssumeRole"
+    with pytest.raises(ClientError) as e:
+        user_client(emulator, user).assume_role(**args)
+    denied(e, not_authorized)
+    plain = user_client(emulator, user).get_session_token()["Credentials"]  # no MFA
+    with pytest.raises(ClientError) as e:
+        session_client(emulator, plain).assume_role(**args)
+    denied(e, not_authorized)
+    # role credentials obtained with MFA carry it on to a chained AssumeRole
+    role = user_client(emulator, user).assume_role(
+        SerialNumber=user["mfa_serial"], TokenCode=code(user), **args
+    )["Credentials"]
+    session_client(emulator, role).assume_role(**args)
+
+
 def test_log_lines_have_every_field_and_no_secrets(emulator, user):
     creds = user_client(emulator, user).get_session_token(
         SerialNumber=user["mfa_serial"], TokenCode=code(user)
