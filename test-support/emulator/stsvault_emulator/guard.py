@@ -1,0 +1,175 @@
+"""The guard: WSGI middleware in front of moto that makes its STS behave like the real one.
+
+For every request it
+
+1. maps a session key it minted back to the user key that asked for it (moto then answers
+   GetCallerIdentity & co. as that user, not as its default user);
+2. checks MFA: an STS call carrying ``SerialNumber`` or ``TokenCode`` (any other call carrying
+   both) needs a valid, unused code of an enabled virtual MFA device of the caller — else STS's
+   AccessDenied, HTTP 403, and moto never sees the call;
+3. refuses GetSessionToken signed with session credentials, as STS does;
+4. refuses AssumeRole of a role whose trust policy asks for ``aws:MultiFactorAuthPresent`` unless
+   the call carries a good code or is signed by credentials that were obtained with one;
+5. gives each GetSessionToken its own ``ASIA…`` key id, secret and token;
+6. writes one line to the call log.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any, Callable, Iterable
+
+from . import awsrequest, calllog, mfa, moto_state
+from .sessions import SessionRegistry, rewrite_credentials
+
+STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
+MSG_SESSION_CREDENTIALS = "Cannot call GetSessionToken with session credentials"
+
+# Calls whose response hands out an access key id worth logging.
+ISSUING_ACTIONS = {
+    "GetSessionToken",
+    "AssumeRole",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoleWithSAML",
+    "GetFederationToken",
+    "CreateAccessKey",
+}
+
+
+class Guard:
+    def __init__(self, app: Callable, log: calllog.CallLog) -> None:
+        self.app = app
+        self.log = log
+        self.mfa = mfa.MfaChecker()
+        self.sessions = SessionRegistry()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        started = time.monotonic()
+        req = awsrequest.parse(environ)
+        entry: dict[str, Any] = {
+            "time": calllog.now_iso(),
+            "service": req.service,
+            "region": req.region,
+            "protocol": req.protocol,
+            "action": req.action,
+            "params": awsrequest.loggable(req.params),
+            "access_key_id": req.access_key_id,
+            "acting_as": None,
+            "status": None,
+            "error_code": None,
+            "error_message": None,
+            "issued_access_key_id": None,
+            "duration_ms": None,
+        }
+        try:
+            session = self.sessions.get(req.access_key_id)
+            caller_key = req.access_key_id
+            if session is not None and session.user_access_key_id:
+                awsrequest.replace_signer(environ, req.access_key_id, session.user_access_key_id)
+                caller_key = entry["acting_as"] = session.user_access_key_id
+
+            refusal, mfa_present = self._refusal(req, caller_key)
+            if refusal is not None:
+                status, headers, body = error_response(req.service, 403, "AccessDenied", refusal)
+                entry["error_message"] = refusal
+            else:
+                status, headers, body = self._forward(environ)
+                if status.startswith("200") and req.action in ISSUING_ACTIONS:
+                    if req.service == "sts" and req.action == "GetSessionToken":
+                        minted = self.sessions.mint(caller_key, with_mfa=mfa_present)
+                        body = rewrite_credentials(body, minted)
+                        headers = with_content_length(headers, len(body))
+                    m = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", body)
+                    issued = entry["issued_access_key_id"] = m.group(1).decode() if m else None
+                    if issued and mfa_present and req.service == "sts":
+                        self.sessions.note_mfa(issued)
+        except Exception:
+            entry["status"] = 500
+            entry["error_code"] = "InternalFailure"
+            entry["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
+            self.log.write(entry)
+            raise
+
+        code = int(status.split(" ", 1)[0])
+        entry["status"] = code
+        entry["error_code"] = awsrequest.error_code_of(code, headers, body)
+        entry["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
+        self.log.write(entry)
+        start_response(status, headers)
+        return [body]
+
+    def _refusal(self, req: awsrequest.AwsRequest, caller_key: str | None) -> tuple[str | None, bool]:
+        """(the AccessDenied message STS would answer with or None, whether MFA is present)."""
+        serial, code = req.param("SerialNumber"), req.param("TokenCode")
+        is_sts = req.service == "sts"
+        caller = moto_state.user_for_key(caller_key)
+        if is_sts and req.action == "GetSessionToken" and (req.access_key_id or "").startswith("ASIA"):
+            return MSG_SESSION_CREDENTIALS, False
+        mfa_present = self.sessions.has_mfa(req.access_key_id)
+        if (is_sts and (serial or code)) or (serial and code):
+            try:
+                self.mfa.check(serial, code, caller[0] if caller else None)
+            except mfa.MfaRejected as rejected:
+                return str(rejected), False
+            mfa_present = True
+        role_arn = req.param("RoleArn")
+        if is_sts and req.action == "AssumeRole" and not mfa_present and moto_state.role_requires_mfa(role_arn):
+            who = caller[1] if caller else req.access_key_id
+            return f"User: {who} is not authorized to perform: sts:AssumeRole on resource: {role_arn}", False
+        return None, mfa_present
+
+    def _forward(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        """Call moto and collect its whole answer."""
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured["status"], captured["headers"] = status, list(headers)
+            return chunks.append
+
+        result = self.app(environ, capture)
+        try:
+            for chunk in result:
+                chunks.append(chunk)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return captured["status"], captured["headers"], b"".join(chunks)
+
+
+def error_response(
+    service: str | None, http_status: int, code: str, message: str
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """An error in the query-protocol shape STS (and IAM) use."""
+    request_id = str(uuid.uuid4())
+    namespace = IAM_NAMESPACE if service == "iam" else STS_NAMESPACE
+    body = (
+        f'<ErrorResponse xmlns="{namespace}">\n'
+        f"  <Error>\n"
+        f"    <Type>Sender</Type>\n"
+        f"    <Code>{code}</Code>\n"
+        f"    <Message>{xml_escape(message)}</Message>\n"
+        f"  </Error>\n"
+        f"  <RequestId>{request_id}</RequestId>\n"
+        f"</ErrorResponse>\n"
+    ).encode()
+    headers = [
+        ("Content-Type", "text/xml"),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-RequestId", request_id),
+    ]
+    reason = {403: "Forbidden", 400: "Bad Request"}.get(http_status, "Error")
+    return f"{http_status} {reason}", headers, body
+
+
+def with_content_length(headers: list[tuple[str, str]], length: int) -> list[tuple[str, str]]:
+    kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    return kept + [("Content-Length", str(length))]
+
+
+def xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
