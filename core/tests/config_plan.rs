@@ -10,7 +10,9 @@ mod config {
     use std::time::Duration;
 
     use stsvault::config::plan::{Mfa, Plan, PlanOptions, StsEndpoint};
-    use stsvault::config::{Config, ConfigError, EnvVars, ProfileOverrides, ResolveOptions};
+    use stsvault::config::{
+        Config, ConfigError, EnvVars, MfaToken, ProfileOverrides, ResolveOptions,
+    };
 
     const HOUR: Duration = Duration::from_secs(3600);
     const SERIAL: &str = "arn:aws:iam::111111111111:mfa/jon";
@@ -220,6 +222,20 @@ duration_seconds = 7200
     }
 
     #[test]
+    fn role_with_a_different_mfa_than_its_source_sends_its_own() {
+        let config = format!(
+            "[profile base]\nmfa_serial={SERIAL}\n\
+             [profile r]\nsource_profile=base\nrole_arn=arn:r\nmfa_serial=arn:other\n"
+        );
+        let p = plan(&config, "r", &["base"], &PlanOptions::default());
+        assert_eq!(
+            p,
+            assume_role("r", stored("base"), "arn:r", mfa("arn:other"), true)
+        );
+        assert_eq!(p.cache_key(), key("sts.AssumeRole", "r", "arn:other"));
+    }
+
+    #[test]
     fn role_without_mfa_assumes_directly_with_master_keys() {
         let p = plan(ROLES, "nomfa-role", &["jon"], &PlanOptions::default());
         assert_eq!(
@@ -281,6 +297,11 @@ duration_seconds = 7200
                 None,
                 false
             )
+        );
+        assert_eq!(p.stored_keys_profile(), Some("jon"));
+        assert_eq!(
+            p.steps().iter().map(|s| s.profile()).collect::<Vec<_>>(),
+            vec!["jon", "jon", "role1", "role2"]
         );
         assert_eq!(
             p.describe(),
@@ -477,6 +498,27 @@ duration_seconds = 7200
                 cache: true,
             }
         );
+    }
+
+    #[test]
+    fn mfa_token_override_reaches_the_mfa_step_and_is_not_printed() {
+        let c = Config::from_strs(ROLES, "").unwrap_or_else(|e| panic!("{e}"));
+        let o = ResolveOptions {
+            stored: ["jon".to_string()].into_iter().collect(),
+            overrides: ProfileOverrides {
+                mfa_token: Some(MfaToken::new("123456")),
+                ..ProfileOverrides::default()
+            },
+            ..ResolveOptions::default()
+        };
+        let p = c.resolve("role1", &o).unwrap_or_else(|e| panic!("{e}"));
+        let plan = Plan::build(&p, &|n| n == "jon", &PlanOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Some(Plan::GetSessionToken { mfa: Some(m), .. }) = plan.source() else {
+            panic!("expected an MFA session, got {plan:?}");
+        };
+        assert_eq!(m.token.as_ref().map(MfaToken::expose), Some("123456"));
+        assert!(!format!("{plan:?}").contains("123456"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use env::{DEFAULT_MIN_TTL, EnvVars};
 pub use error::ConfigError;
 pub use files::Config;
 pub use profile::{
-    ChainedFrom, DEFAULT_CHAINED_SESSION_DURATION, DEFAULT_SESSION_DURATION, ProfileConfig,
-    ROLE_CHAINING_MAXIMUM_DURATION, parse_session_tags, parse_transitive_tags,
+    ChainedFrom, DEFAULT_CHAINED_SESSION_DURATION, DEFAULT_SESSION_DURATION, MfaToken,
+    ProfileConfig, ROLE_CHAINING_MAXIMUM_DURATION, parse_session_tags, parse_transitive_tags,
 };
 pub use resolve::{ProfileOverrides, ResolveOptions};

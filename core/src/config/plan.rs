@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::ConfigError;
-use super::profile::{ProfileConfig, ROLE_CHAINING_MAXIMUM_DURATION};
+use super::profile::{MfaToken, ProfileConfig, ROLE_CHAINING_MAXIMUM_DURATION};
 
 /// Options from the command line that change the plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub struct Mfa {
     /// `mfa_process`: a shell command printing the code.
     pub process: Option<String>,
     /// A code given up front (`--mfa-token`); beats `process` and prompting.
-    pub token: Option<String>,
+    pub token: Option<MfaToken>,
 }
 
 /// Where to send an STS call.
@@ -238,6 +238,22 @@ impl Plan {
                 profile, start_url, ..
             } => key("sso.GetRoleCredentials", profile, start_url),
             Plan::CredentialProcess { profile, .. } => key("credential_process", profile, ""),
+        }
+    }
+
+    /// The steps, innermost (the one to run first) first.
+    pub fn steps(&self) -> Vec<&Plan> {
+        let mut steps: Vec<&Plan> = std::iter::successors(Some(self), |p| p.source()).collect();
+        steps.reverse();
+        steps
+    }
+
+    /// The vault entry whose master keys the chain starts from, if it starts from stored keys
+    /// (what `rotate` rotates).
+    pub fn stored_keys_profile(&self) -> Option<&str> {
+        match self.steps().first() {
+            Some(Plan::StoredKeys { profile }) => Some(profile),
+            _ => None,
         }
     }
 

@@ -49,7 +49,7 @@ pub struct ProfileConfig {
     /// `mfa_process`: a shell command printing the MFA code.
     pub mfa_process: Option<String>,
     /// An MFA code given up front (`--mfa-token`); used instead of prompting.
-    pub mfa_token: Option<String>,
+    pub mfa_token: Option<MfaToken>,
 
     /// `role_arn` (or `AWS_ROLE_ARN` for the profile asked for).
     pub role_arn: Option<String>,
@@ -104,6 +104,28 @@ pub struct ProfileConfig {
     pub source_profile: Option<Box<ProfileConfig>>,
     /// The profile that named this one as its `source_profile`, if any.
     pub chained_from: Option<ChainedFrom>,
+}
+
+/// An MFA code given on the command line. `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MfaToken(String);
+
+impl MfaToken {
+    /// Wraps a code.
+    pub fn new(code: impl Into<String>) -> Self {
+        MfaToken(code.into())
+    }
+
+    /// The code.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for MfaToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MfaToken(***)")
+    }
 }
 
 /// What [`ProfileConfig::chained_from`] records about the profile one step up the chain: what

@@ -20,8 +20,8 @@ use super::ConfigError;
 use super::env::EnvVars;
 use super::files::{Config, ProfileView};
 use super::profile::{
-    ChainedFrom, DEFAULT_CHAINED_SESSION_DURATION, DEFAULT_SESSION_DURATION, ProfileConfig,
-    parse_session_tags, parse_transitive_tags,
+    ChainedFrom, DEFAULT_CHAINED_SESSION_DURATION, DEFAULT_SESSION_DURATION, MfaToken,
+    ProfileConfig, parse_session_tags, parse_transitive_tags,
 };
 
 /// Inputs to [`Config::resolve`] besides the config files.
@@ -43,7 +43,7 @@ pub struct ProfileOverrides {
     /// `--region`.
     pub region: Option<String>,
     /// `--mfa-token`: an MFA code to use instead of prompting.
-    pub mfa_token: Option<String>,
+    pub mfa_token: Option<MfaToken>,
     /// `exec --duration`: sets both the (non-chained) GetSessionToken and the AssumeRole
     /// durations, beating `AWS_SESSION_TOKEN_TTL`, `AWS_ASSUME_ROLE_TTL` and
     /// `duration_seconds`. The chained GetSessionToken duration is not affected.
