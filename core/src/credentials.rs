@@ -18,7 +18,10 @@ pub struct AccessKey {
 
 impl AccessKey {
     /// Builds an access key from its id and secret.
-    pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<SecretString>) -> Self {
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<SecretString>,
+    ) -> Self {
         Self {
             access_key_id: access_key_id.into(),
             secret_access_key: secret_access_key.into(),
@@ -80,7 +83,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"[REDACTED]")
-            .field("session_token", &self.session_token.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "[REDACTED]"),
+            )
             .field("expiration", &self.expiration)
             .finish()
     }
