@@ -19,6 +19,9 @@ pub enum Error {
     /// A problem obtaining credentials from STS.
     #[error(transparent)]
     Sts(#[from] crate::sts::StsError),
+    /// A `CredentialsProvider` was built without a required part.
+    #[error("a CredentialsProvider needs a {0}; set it on the builder")]
+    Builder(&'static str),
 }
 
 /// `Result` with [`Error`].

@@ -31,7 +31,6 @@ struct Inner {
     resolve: ResolveOptions,
     plan_options: PlanOptions,
     prompt: Arc<dyn MfaPrompt>,
-    mfa_token: Option<SecretString>,
     min_ttl: Duration,
     memo: tokio::sync::Mutex<Option<Credentials>>,
 }
@@ -44,7 +43,6 @@ pub struct Builder {
     resolve: Option<ResolveOptions>,
     plan_options: PlanOptions,
     prompt: Arc<dyn MfaPrompt>,
-    mfa_token: Option<SecretString>,
     min_ttl: Duration,
 }
 
@@ -58,7 +56,6 @@ impl CredentialsProvider {
             resolve: None,
             plan_options: PlanOptions::default(),
             prompt: Arc::new(Terminal),
-            mfa_token: None,
             min_ttl: DEFAULT_MIN_TTL,
         }
     }
@@ -151,9 +148,9 @@ impl CredentialsProvider {
                     sts::assume_role(profile, &target(endpoint), &source, &request, mfa_arg).await?
                 }
                 other => {
-                    return Err(crate::config::ConfigError::UnsupportedSource {
+                    return Err(crate::sts::StsError::Unsupported {
                         profile: other.profile().to_string(),
-                        source: other.describe(),
+                        step: other.describe(),
                     }
                     .into());
                 }
@@ -180,7 +177,7 @@ impl CredentialsProvider {
 
     async fn mfa_code(&self, profile: &str, mfa: Option<&Mfa>) -> Result<Option<SecretString>> {
         let Some(mfa) = mfa else { return Ok(None) };
-        let prompt = mfa_prompt_for(self.inner.mfa_token.as_ref(), mfa.process.as_deref(), Arc::clone(&self.inner.prompt));
+        let prompt = mfa_prompt_for(mfa.token.as_ref().map(|t| t.expose()), mfa.process.as_deref(), Arc::clone(&self.inner.prompt));
         let request = MfaRequest { profile: profile.to_string(), serial: mfa.serial.clone() };
         let code = blocking(move || Ok(prompt.mfa_code(&request)?)).await?;
         Ok(Some(code))
@@ -258,12 +255,6 @@ impl Builder {
         self
     }
 
-    /// Uses this MFA code (`--mfa-token`) instead of asking.
-    pub fn mfa_token(mut self, code: Option<SecretString>) -> Self {
-        self.mfa_token = code;
-        self
-    }
-
     /// Treats sessions with less than this left as expired (`AWS_MIN_TTL`, default 5 minutes).
     pub fn min_ttl(mut self, min_ttl: Duration) -> Self {
         self.min_ttl = min_ttl;
@@ -272,13 +263,13 @@ impl Builder {
 
     /// Builds the provider.
     pub fn build(self) -> Result<CredentialsProvider> {
-        let missing = |what: &str| Error::from(crate::config::ConfigError::ProviderMissing(what.to_string()));
+        let missing = |what: &'static str| Error::Builder(what);
         let profile = self.profile.ok_or_else(|| missing("profile"))?;
         let config = self.config.ok_or_else(|| missing("config"))?;
         let vault = self.vault.ok_or_else(|| missing("vault"))?;
         let resolve = match self.resolve {
             Some(r) => r,
-            None => ResolveOptions::from_process(),
+            None => ResolveOptions { env: crate::config::EnvVars::from_process(), ..Default::default() },
         };
         Ok(CredentialsProvider {
             inner: Arc::new(Inner {
@@ -288,7 +279,6 @@ impl Builder {
                 resolve,
                 plan_options: self.plan_options,
                 prompt: self.prompt,
-                mfa_token: self.mfa_token,
                 min_ttl: self.min_ttl,
                 memo: tokio::sync::Mutex::new(None),
             }),

@@ -9,7 +9,7 @@ use stsvault::prompt::read_secret_from_tty;
 
 pub fn run(ctx: &Context, args: AddArgs) -> CliResult<()> {
     let mut config = ctx.config()?;
-    if let Some(source) = config.source_profile_of(&args.profile) {
+    if let Some(source) = config.profile_value(&args.profile, "source_profile") {
         return Err(format!(
             "profile `{}` has `source_profile = {source}`, so keys stored for it would never be used; add them to `{source}` instead",
             args.profile

@@ -72,12 +72,12 @@ impl FromStr for Driver {
 /// The prompt aws-vault would use for one MFA step: a code given up front wins, then the
 /// profile's `mfa_process`, then `fallback` (the selected driver or a caller's callback).
 pub fn mfa_prompt_for(
-    mfa_token: Option<&secrecy::SecretString>,
+    mfa_token: Option<&str>,
     mfa_process: Option<&str>,
     fallback: Arc<dyn MfaPrompt>,
 ) -> Arc<dyn MfaPrompt> {
     if let Some(code) = mfa_token {
-        return Arc::new(Fixed::new(code.clone()));
+        return Arc::new(Fixed::new(code.to_string()));
     }
     if let Some(cmd) = mfa_process {
         return Arc::new(MfaProcess::new(cmd));

@@ -75,6 +75,14 @@ pub enum StsError {
         /// STS's message.
         message: String,
     },
+    /// The profile gets credentials in a way this version cannot use yet.
+    #[error("profile `{profile}` gets its credentials from {step}, which this version of stsvault cannot use yet")]
+    Unsupported {
+        /// The profile.
+        profile: String,
+        /// The plan step.
+        step: String,
+    },
     /// STS answered without credentials.
     #[error("STS {action} for profile `{profile}` returned no credentials")]
     NoCredentials {

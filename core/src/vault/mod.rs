@@ -1,5 +1,185 @@
-//! The vault: master keys and cached sessions in an encrypted backend (being written).
+//! The vault: master keys and cached sessions, stored in an encrypted backend using aws-vault's
+//! item names and JSON shapes, so an existing aws-vault vault works as it is.
+//!
+//! - [`Backend`] is what a storage backend implements (file, memory; OS keyrings to come);
+//! - [`Vault`] speaks aws-vault's conventions on top of any backend.
 
-/// A problem opening, reading or writing the vault.
-#[derive(Debug, thiserror::Error)]
-pub enum VaultError {}
+mod backend;
+mod error;
+mod file;
+mod formats;
+mod memory;
+mod session_key;
+
+pub use backend::{Backend, BackendKind, Item};
+pub use error::VaultError;
+pub use file::{FileBackend, PassphraseFn, default_file_dir};
+pub use memory::MemoryBackend;
+pub use session_key::{SessionKey, SessionMeta, is_session_key};
+
+use crate::{AccessKey, Credentials};
+
+/// Master keys and sessions on top of a backend.
+pub struct Vault {
+    backend: Box<dyn Backend>,
+}
+
+impl Vault {
+    /// A vault over `backend`.
+    pub fn new(backend: Box<dyn Backend>) -> Self {
+        Self { backend }
+    }
+
+    /// The backend's name (`file`, `memory`, …).
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    /// Names of the profiles with master keys stored (not sessions, not SSO tokens).
+    pub fn master_names(&self) -> Result<Vec<String>, VaultError> {
+        let mut names: Vec<String> = self
+            .backend
+            .keys()?
+            .into_iter()
+            .filter(|k| !is_session_key(k) && !k.starts_with("oidc:"))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// True when master keys are stored for `profile`.
+    pub fn has_master(&self, profile: &str) -> Result<bool, VaultError> {
+        Ok(self.backend.keys()?.iter().any(|k| k == profile))
+    }
+
+    /// The master keys stored for `profile`.
+    pub fn get_master(&self, profile: &str) -> Result<Option<AccessKey>, VaultError> {
+        let Some(item) = self.backend.get(profile)? else { return Ok(None) };
+        formats::master_from_json(item.data(), profile).map(Some)
+    }
+
+    /// Stores master keys for `profile`, replacing any.
+    pub fn set_master(&self, profile: &str, key: &AccessKey) -> Result<(), VaultError> {
+        let data = formats::master_to_json(key);
+        self.backend.set(&Item::new(profile, data, format!("aws-vault ({profile})"), String::new()))
+    }
+
+    /// Removes the master keys of `profile`; false if there were none.
+    pub fn remove_master(&self, profile: &str) -> Result<bool, VaultError> {
+        self.backend.remove(profile)
+    }
+
+    /// Every cached session.
+    pub fn sessions(&self) -> Result<Vec<SessionMeta>, VaultError> {
+        Ok(self.backend.keys()?.iter().filter_map(|k| SessionMeta::parse(k)).collect())
+    }
+
+    fn session_item_name(&self, key: &SessionKey) -> Result<Option<String>, VaultError> {
+        let prefix = key.matching_prefix();
+        Ok(self.backend.keys()?.into_iter().find(|k| k.starts_with(&prefix) && SessionMeta::parse(k).is_some()))
+    }
+
+    /// The cached session for `key`, whatever its expiry; invalid items are ignored.
+    pub fn get_session(&self, key: &SessionKey) -> Result<Option<Credentials>, VaultError> {
+        let Some(name) = self.session_item_name(key)? else { return Ok(None) };
+        let Some(item) = self.backend.get(&name)? else { return Ok(None) };
+        match formats::session_from_json(item.data()) {
+            Ok(c) => Ok(Some(c)),
+            Err(reason) => {
+                tracing::warn!(item = %name, %reason, "ignoring a cached session that cannot be read");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Caches `creds` as the session for `key`, replacing the older one.
+    pub fn set_session(&self, key: &SessionKey, creds: &Credentials) -> Result<(), VaultError> {
+        let expiration = creds.expiration.unwrap_or_else(chrono::Utc::now);
+        let name = key.item_name(expiration);
+        let old = self.session_item_name(key)?;
+        let label = format!(
+            "aws-vault session for {} (expires {})",
+            key.profile,
+            expiration.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        self.backend.set(&Item::new(&name, formats::session_to_json(creds), label, "aws-vault session".to_string()))?;
+        if let Some(old) = old.filter(|o| *o != name) {
+            self.backend.remove(&old)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the cached sessions of `profile`; returns how many.
+    pub fn remove_sessions_for(&self, profile: &str) -> Result<usize, VaultError> {
+        self.remove_sessions_where(|m| m.profile == profile)
+    }
+
+    /// Removes every cached session; returns how many.
+    pub fn remove_all_sessions(&self) -> Result<usize, VaultError> {
+        self.remove_sessions_where(|_| true)
+    }
+
+    fn remove_sessions_where(&self, keep_out: impl Fn(&SessionMeta) -> bool) -> Result<usize, VaultError> {
+        let mut n = 0;
+        for k in self.backend.keys()? {
+            if SessionMeta::parse(&k).is_some_and(|m| keep_out(&m)) && self.backend.remove(&k)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use secrecy::ExposeSecret;
+
+    fn vault() -> Vault {
+        Vault::new(Box::new(MemoryBackend::default()))
+    }
+
+    fn session(id: &str, minutes: i64) -> Credentials {
+        let mut c = AccessKey::new(id, "sec".to_string()).to_credentials();
+        c.session_token = Some("tok".to_string().into());
+        c.expiration = Some(Utc::now() + chrono::Duration::minutes(minutes));
+        c
+    }
+
+    #[test]
+    fn master_keys_round_trip_and_exclude_sessions() {
+        let v = vault();
+        v.set_master("prod", &AccessKey::new("AKIAPROD", "s3cret".to_string())).unwrap();
+        let key = SessionKey::new("sts.GetSessionToken", "prod", "arn:aws:iam::1:mfa/u");
+        v.set_session(&key, &session("ASIA1", 60)).unwrap();
+        assert_eq!(v.master_names().unwrap(), vec!["prod".to_string()]);
+        let got = v.get_master("prod").unwrap().unwrap();
+        assert_eq!(got.secret_access_key.expose_secret(), "s3cret");
+        assert!(v.get_master("dev").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_new_session_replaces_the_old_one() {
+        let v = vault();
+        let key = SessionKey::new("sts.GetSessionToken", "prod", "");
+        v.set_session(&key, &session("ASIA1", 10)).unwrap();
+        v.set_session(&key, &session("ASIA2", 60)).unwrap();
+        assert_eq!(v.sessions().unwrap().len(), 1);
+        assert_eq!(v.get_session(&key).unwrap().unwrap().access_key_id, "ASIA2");
+        let other = SessionKey::new("sts.GetSessionToken", "prod", "arn:other");
+        assert!(v.get_session(&other).unwrap().is_none());
+    }
+
+    #[test]
+    fn removing_sessions_by_profile() {
+        let v = vault();
+        v.set_session(&SessionKey::new("sts.GetSessionToken", "a", ""), &session("ASIA1", 60)).unwrap();
+        v.set_session(&SessionKey::new("sts.AssumeRole", "b", "m"), &session("ASIA2", 60)).unwrap();
+        v.set_master("a", &AccessKey::new("AKIA", "x".to_string())).unwrap();
+        assert_eq!(v.remove_sessions_for("a").unwrap(), 1);
+        assert_eq!(v.sessions().unwrap().len(), 1);
+        assert_eq!(v.remove_all_sessions().unwrap(), 1);
+        assert!(v.has_master("a").unwrap());
+    }
+}

@@ -1,0 +1,120 @@
+//! What every command needs, built from the global flags: the AWS config, the vault (backend,
+//! directory, passphrase), the prompt driver, and a runtime for async core calls.
+
+use crate::args::Global;
+use crate::commands::CliResult;
+use std::sync::Arc;
+use stsvault::config::plan::PlanOptions;
+use stsvault::config::{Config, EnvVars, MfaToken, ProfileOverrides, ResolveOptions, parse_go_duration};
+use stsvault::prompt::{Driver, read_secret_from_tty};
+use stsvault::provider::CredentialsProvider;
+use stsvault::vault::{BackendKind, FileBackend, MemoryBackend, Vault, VaultError, default_file_dir};
+
+/// Lazily opened resources shared by a command.
+pub struct Context {
+    global: Global,
+    vault: std::cell::OnceCell<Arc<Vault>>,
+}
+
+/// A provider for one profile, with what `exec`/`export` print around it.
+pub struct CredentialRequest {
+    /// The provider.
+    pub provider: CredentialsProvider,
+    /// The profile's resolved region, for `AWS_REGION`.
+    pub region: Option<String>,
+}
+
+impl Context {
+    pub fn new(global: Global) -> Self {
+        Self { global, vault: std::cell::OnceCell::new() }
+    }
+
+    /// `~/.aws/config` and `~/.aws/credentials`.
+    pub fn config(&self) -> CliResult<Config> {
+        Ok(Config::load()?)
+    }
+
+    /// The vault selected by `--backend` / `AWS_VAULT_BACKEND` (file by default).
+    pub fn vault(&self) -> CliResult<Arc<Vault>> {
+        if let Some(v) = self.vault.get() {
+            return Ok(Arc::clone(v));
+        }
+        let kind: BackendKind = match self.global.backend.as_deref().filter(|b| !b.is_empty()) {
+            Some(name) => name.parse()?,
+            None => BackendKind::File,
+        };
+        tracing::debug!(backend = kind.name(), "opening vault");
+        let backend: Box<dyn stsvault::vault::Backend> = match kind {
+            BackendKind::File => {
+                let dir = match &self.global.file_dir {
+                    Some(d) if !d.as_os_str().is_empty() => d.clone(),
+                    _ => default_file_dir()?,
+                };
+                Box::new(FileBackend::new(dir, Box::new(file_passphrase)))
+            }
+            BackendKind::Memory => Box::new(MemoryBackend::default()),
+        };
+        let vault = Arc::new(Vault::new(backend));
+        let _ = self.vault.set(Arc::clone(&vault));
+        Ok(vault)
+    }
+
+    /// A current-thread runtime for one async call.
+    pub fn runtime(&self) -> CliResult<tokio::runtime::Runtime> {
+        Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?)
+    }
+
+    /// A provider for `profile` with the command's overrides.
+    pub fn credential_request(
+        &self,
+        profile: &str,
+        region: Option<&str>,
+        duration: Option<&str>,
+        no_session: bool,
+        mfa_token: Option<&str>,
+    ) -> CliResult<CredentialRequest> {
+        let config = self.config()?;
+        let vault = self.vault()?;
+        let session_duration = match duration.filter(|d| !d.is_empty()) {
+            Some(d) => Some(parse_go_duration(d).map_err(|e| format!("invalid --duration `{d}`: {e}; use e.g. 1h, 30m or 3600s"))?),
+            None => None,
+        };
+        let env = EnvVars::from_process();
+        let min_ttl = env.min_ttl()?;
+        let overrides = ProfileOverrides {
+            region: region.filter(|r| !r.is_empty()).map(str::to_string),
+            mfa_token: mfa_token.filter(|t| !t.is_empty()).map(MfaToken::new),
+            session_duration,
+            ..Default::default()
+        };
+        let mut resolve = ResolveOptions { stored: vault.master_names()?.into_iter().collect(), env, overrides };
+        let resolved = config.resolve(profile, &resolve)?;
+        resolve.stored.clear();
+        let driver: Driver = match self.global.prompt.as_deref().filter(|p| !p.is_empty()) {
+            Some(name) => name.parse()?,
+            None => Driver::Terminal,
+        };
+        let provider = CredentialsProvider::builder()
+            .profile(profile)
+            .config(config)
+            .vault(vault)
+            .resolve_options(resolve)
+            .plan_options(PlanOptions { no_session, session_duration, ..Default::default() })
+            .mfa_shared(driver.prompt())
+            .min_ttl(min_ttl)
+            .build()?;
+        Ok(CredentialRequest { provider, region: resolved.region.clone() })
+    }
+}
+
+/// The file vault's passphrase: `AWS_VAULT_FILE_PASSPHRASE`, else asked on the terminal.
+fn file_passphrase(prompt: &str) -> Result<secrecy::SecretString, VaultError> {
+    if let Some(p) = std::env::var_os("AWS_VAULT_FILE_PASSPHRASE") {
+        return Ok(secrecy::SecretString::from(p.to_string_lossy().into_owned()));
+    }
+    Ok(read_secret_from_tty(
+        &format!("{prompt}: "),
+        "vault passphrase",
+        "set AWS_VAULT_FILE_PASSPHRASE, or use another --backend",
+    )?)
+}

@@ -1,0 +1,83 @@
+//! Errors of the vault and its backends.
+
+use std::path::PathBuf;
+
+/// A problem opening, reading or writing the vault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultError {
+    /// The passphrase does not decrypt the item.
+    #[error(
+        "could not decrypt {path}: the passphrase for the file vault in {dir} is wrong, or the file is damaged; try again (AWS_VAULT_FILE_PASSPHRASE, if set, is used as the passphrase)"
+    )]
+    WrongPassphrase {
+        /// The vault directory.
+        dir: PathBuf,
+        /// The item's file.
+        path: PathBuf,
+    },
+    /// An item file is not a vault item.
+    #[error("{path} is not a readable vault item ({reason}); move it out of the vault directory or restore it from a backup")]
+    Corrupt {
+        /// The item's file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An item decrypted, but its contents are not aws-vault credentials.
+    #[error("the vault item `{item}` does not hold AWS credentials ({reason}); store them again with `stsvault add {item}`")]
+    InvalidItem {
+        /// The item name.
+        item: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading or writing the backend's storage failed.
+    #[error("{action} {path} failed: {source}")]
+    Io {
+        /// What was being done ("reading", "writing"…).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The vault directory is a file.
+    #[error("the vault directory {0} is a file, not a directory; set AWS_VAULT_FILE_DIR or --file-dir to a directory")]
+    NotADirectory(PathBuf),
+    /// No home directory to put the vault in.
+    #[error("cannot find the home directory for the file vault; set HOME or AWS_VAULT_FILE_DIR")]
+    NoHome,
+    /// The passphrase could not be obtained.
+    #[error(transparent)]
+    Passphrase(#[from] crate::prompt::PromptError),
+    /// Encrypting an item failed.
+    #[error("encrypting the vault item `{item}` failed: {reason}")]
+    Encrypt {
+        /// The item name.
+        item: String,
+        /// Why.
+        reason: String,
+    },
+    /// `--backend` / `AWS_VAULT_BACKEND` names no backend.
+    #[error("unknown vault backend `{name}`; use one of: {available}")]
+    UnknownBackend {
+        /// The name given.
+        name: String,
+        /// The backends available.
+        available: String,
+    },
+    /// The plan needs master keys that are not in the vault.
+    #[error("no credentials are stored for profile `{profile}`; add them with `stsvault add {profile}`")]
+    NoCredentials {
+        /// The profile.
+        profile: String,
+    },
+}
+
+impl VaultError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        VaultError::Io { action, path: path.into(), source }
+    }
+}

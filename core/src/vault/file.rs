@@ -1,0 +1,280 @@
+//! The encrypted file backend, byte-compatible with aws-vault's (99designs/keyring `file`):
+//! one file per item in `~/.awsvault/keys` (`AWS_VAULT_FILE_DIR`), named by percent-escaping
+//! `%` and `/` in the item name, holding a compact JWE (PBES2-HS256+A128KW, p2c 8192, A256GCM)
+//! whose payload is keyring's Item JSON. Writes are atomic (temp file + fsync + rename), files
+//! are 0600 in a 0700 directory.
+
+use super::{Backend, Item, VaultError};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use josekit::jwe::{JweHeader, PBES2_HS256_A128KW};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use zeroize::Zeroizing;
+
+/// Asks for the passphrase; called with the text to show, at most once per backend.
+pub type PassphraseFn = Box<dyn Fn(&str) -> Result<SecretString, VaultError> + Send + Sync>;
+
+/// PBKDF2 iterations aws-vault's JWE library uses.
+const ITERATIONS: usize = 8192;
+const SALT_LEN: usize = 16;
+
+/// `~/.awsvault/keys`, aws-vault's default directory.
+pub fn default_file_dir() -> Result<PathBuf, VaultError> {
+    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".awsvault/keys")).ok_or(VaultError::NoHome)
+}
+
+/// Items as encrypted files in a directory.
+pub struct FileBackend {
+    dir: PathBuf,
+    ask: PassphraseFn,
+    passphrase: Mutex<Option<SecretString>>,
+}
+
+/// keyring's Item as JSON (Go field names; `Data` is base64 as Go encodes `[]byte`).
+#[derive(Serialize, Deserialize)]
+struct ItemJson {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "Data", default)]
+    data: Zeroizing<String>,
+    #[serde(rename = "Label", default)]
+    label: String,
+    #[serde(rename = "Description", default)]
+    description: String,
+    #[serde(rename = "KeychainNotTrustApplication", default)]
+    keychain_not_trust_application: bool,
+    #[serde(rename = "KeychainNotSynchronizable", default)]
+    keychain_not_synchronizable: bool,
+}
+
+impl FileBackend {
+    /// A backend in `dir` (`~` expanded), asking `ask` for the passphrase when first needed.
+    pub fn new(dir: impl Into<PathBuf>, ask: PassphraseFn) -> Self {
+        let dir = dir.into();
+        let dir = match (dir.strip_prefix("~"), std::env::var_os("HOME")) {
+            (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+            _ => dir,
+        };
+        Self { dir, ask, passphrase: Mutex::new(None) }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn ensure_dir(&self) -> Result<(), VaultError> {
+        match std::fs::metadata(&self.dir) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(VaultError::NotADirectory(self.dir.clone())),
+            Err(_) => std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&self.dir)
+                .map_err(|e| VaultError::io("creating", &self.dir, e)),
+        }
+    }
+
+    fn path_for(&self, key: &str) -> PathBuf {
+        self.dir.join(escape(key))
+    }
+
+    fn passphrase(&self) -> Result<SecretString, VaultError> {
+        let mut cached = self.passphrase.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = cached.as_ref() {
+            return Ok(p.clone());
+        }
+        let p = (self.ask)(&format!("Enter passphrase to unlock {:?}", self.dir.display().to_string()))?;
+        *cached = Some(p.clone());
+        Ok(p)
+    }
+
+    fn forget_passphrase(&self) {
+        *self.passphrase.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    fn decrypt(&self, path: &Path, token: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        check_shape(path, token)?;
+        let passphrase = self.passphrase()?;
+        let decrypter = PBES2_HS256_A128KW
+            .decrypter_from_bytes(passphrase.expose_secret().as_bytes())
+            .map_err(|e| VaultError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
+        match josekit::jwe::deserialize_compact(token.trim(), &decrypter) {
+            Ok((payload, _)) => Ok(Zeroizing::new(payload)),
+            Err(_) => {
+                self.forget_passphrase();
+                Err(VaultError::WrongPassphrase { dir: self.dir.clone(), path: path.to_path_buf() })
+            }
+        }
+    }
+
+    /// Before writing with a passphrase, check it opens an item already there, so one vault
+    /// never ends up under two passphrases.
+    fn verify_passphrase_against(&self, except: &str) -> Result<(), VaultError> {
+        let Some(other) = self.keys()?.into_iter().find(|k| k != except) else { return Ok(()) };
+        let path = self.path_for(&other);
+        let token = std::fs::read_to_string(&path).map_err(|e| VaultError::io("reading", &path, e))?;
+        self.decrypt(&path, &token).map(|_| ())
+    }
+}
+
+/// A cheap check that `token` is a five-part compact JWE with a PBES2 header, so a damaged file
+/// is reported as such rather than as a wrong passphrase.
+fn check_shape(path: &Path, token: &str) -> Result<(), VaultError> {
+    let corrupt = |reason: &str| VaultError::Corrupt { path: path.to_path_buf(), reason: reason.to_string() };
+    let parts: Vec<&str> = token.trim().split('.').collect();
+    if parts.len() != 5 {
+        return Err(corrupt("not a compact JWE"));
+    }
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[0]).map_err(|_| corrupt("its header is not base64"))?;
+    let header: serde_json::Value = serde_json::from_slice(&header).map_err(|_| corrupt("its header is not JSON"))?;
+    match header.get("alg").and_then(|a| a.as_str()) {
+        Some("PBES2-HS256+A128KW") => Ok(()),
+        Some(other) => Err(corrupt(&format!("unsupported algorithm {other}"))),
+        None => Err(corrupt("its header has no algorithm")),
+    }
+}
+
+impl Backend for FileBackend {
+    fn name(&self) -> &'static str {
+        "file"
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Item>, VaultError> {
+        let path = self.path_for(key);
+        let token = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(VaultError::io("reading", &path, e)),
+        };
+        let payload = self.decrypt(&path, &token)?;
+        let json: ItemJson = serde_json::from_slice(&payload)
+            .map_err(|e| VaultError::Corrupt { path: path.clone(), reason: format!("its item JSON is invalid ({e})") })?;
+        let data = Zeroizing::new(
+            STANDARD.decode(json.data.as_bytes()).map_err(|_| VaultError::Corrupt { path: path.clone(), reason: "its Data is not base64".into() })?,
+        );
+        Ok(Some(Item::new(json.key, data.to_vec(), json.label, json.description)))
+    }
+
+    fn set(&self, item: &Item) -> Result<(), VaultError> {
+        self.ensure_dir()?;
+        self.verify_passphrase_against(&item.key)?;
+        let json = ItemJson {
+            key: item.key.clone(),
+            data: Zeroizing::new(STANDARD.encode(item.data())),
+            label: item.label.clone(),
+            description: item.description.clone(),
+            keychain_not_trust_application: false,
+            keychain_not_synchronizable: false,
+        };
+        let payload = Zeroizing::new(serde_json::to_vec(&json).map_err(|e| encrypt_err(item, e))?);
+        let passphrase = self.passphrase()?;
+        let mut header = JweHeader::new();
+        header.set_content_encryption("A256GCM");
+        header
+            .set_claim("created", Some(serde_json::Value::String(chrono::Local::now().to_string())))
+            .map_err(|e| encrypt_err(item, e))?;
+        let mut encrypter = PBES2_HS256_A128KW.encrypter_from_bytes(passphrase.expose_secret().as_bytes()).map_err(|e| encrypt_err(item, e))?;
+        encrypter.set_iter_count(ITERATIONS);
+        encrypter.set_salt_len(SALT_LEN);
+        let token = josekit::jwe::serialize_compact(&payload, &header, &encrypter).map_err(|e| encrypt_err(item, e))?;
+        write_atomically(&self.dir, &self.path_for(&item.key), token.as_bytes())
+    }
+
+    fn remove(&self, key: &str) -> Result<bool, VaultError> {
+        let path = self.path_for(key);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(VaultError::io("removing", &path, e)),
+        }
+    }
+
+    fn keys(&self) -> Result<Vec<String>, VaultError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(VaultError::io("listing", &self.dir, e)),
+        };
+        let mut keys = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') || !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                continue; // temp files of an unfinished write, and anything that is not an item
+            }
+            keys.push(unescape(name));
+        }
+        keys.sort();
+        Ok(keys)
+    }
+}
+
+fn encrypt_err(item: &Item, e: impl std::fmt::Display) -> VaultError {
+    VaultError::Encrypt { item: item.key.clone(), reason: e.to_string() }
+}
+
+/// Writes `bytes` to `path` so readers see the old or the new file, never half of one.
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".stsvault-")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(|e| VaultError::io("creating a temporary file in", dir, e))?;
+    tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| VaultError::io("writing", tmp.path().to_path_buf(), e))?;
+    tmp.persist(path).map_err(|e| VaultError::io("replacing", path, e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// keyring's file names: `%` and `/` percent-escaped (upper-case hex).
+fn escape(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for c in key.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '/' => out.push_str("%2F"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn unescape(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+            if let Ok(b) = u8::from_str_radix(&name[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_round_trips() {
+        for k in ["prod", "a/b", "50%/x", "ünï/cødé", "%2F"] {
+            assert_eq!(unescape(&escape(k)), k);
+        }
+        assert_eq!(escape("a/b%c"), "a%2Fb%25c");
+        assert_eq!(unescape("a%2fb"), "a/b");
+    }
+}
