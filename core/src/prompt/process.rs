@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn failing_mfa_process_is_an_error_without_output() {
-        let err = MfaProcess::new("echo 999999; exit 3").mfa_code(&request()).unwrap_err();
+        let err = MfaProcess::new("expr 111111 \\* 9; exit 3").mfa_code(&request()).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("mfa_process"), "{text}");
         assert!(!text.contains("999999"), "{text}");
