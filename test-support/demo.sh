@@ -18,7 +18,7 @@ rm -rf "$demo"; mkdir -p "$demo/aws"
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 say "starting the AWS emulator (moto + MFA guard) on 127.0.0.1"
-"$PY" -m stsvault_emulator serve --port 0 --log "$demo/calls.jsonl" --ready-file "$demo/ready.json" --parent-pid $$ &
+"$PY" -m stsvault_emulator serve --port 0 --log "$demo/calls.jsonl" --ready-file "$demo/ready.json" --parent-pid $$ 2>"$demo/emulator.log" &
 emulator=$!
 trap 'kill $emulator 2>/dev/null; wait $emulator 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do [ -s "$demo/ready.json" ] && break; sleep 0.1; done
@@ -40,7 +40,7 @@ export DEMO_KEY_ID; DEMO_KEY_ID=$(field access_key_id)
 export DEMO_SECRET; DEMO_SECRET=$(field secret_access_key)
 export DEMO_SEED; DEMO_SEED=$(field seed)
 export DEMO_PASSPHRASE="demo passphrase $RANDOM$RANDOM"
-answer=("$PY" test-support/pty_answer.py
+answer=("$PY" "$PWD/test-support/pty_answer.py"
   --answer 'Access Key ID: =env:DEMO_KEY_ID'
   --answer 'Secret Access Key: =env:DEMO_SECRET'
   --answer 'passphrase to unlock[^\n]*: =env:DEMO_PASSPHRASE'

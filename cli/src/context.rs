@@ -5,10 +5,14 @@ use crate::args::Global;
 use crate::commands::CliResult;
 use std::sync::Arc;
 use stsvault::config::plan::PlanOptions;
-use stsvault::config::{Config, EnvVars, MfaToken, ProfileOverrides, ResolveOptions, parse_go_duration};
+use stsvault::config::{
+    Config, EnvVars, MfaToken, ProfileOverrides, ResolveOptions, parse_go_duration,
+};
 use stsvault::prompt::{Driver, read_secret_from_tty};
 use stsvault::provider::CredentialsProvider;
-use stsvault::vault::{BackendKind, FileBackend, MemoryBackend, Vault, VaultError, default_file_dir};
+use stsvault::vault::{
+    BackendKind, FileBackend, MemoryBackend, Vault, VaultError, default_file_dir,
+};
 
 /// Lazily opened resources shared by a command.
 pub struct Context {
@@ -26,7 +30,10 @@ pub struct CredentialRequest {
 
 impl Context {
     pub fn new(global: Global) -> Self {
-        Self { global, vault: std::cell::OnceCell::new() }
+        Self {
+            global,
+            vault: std::cell::OnceCell::new(),
+        }
     }
 
     /// `~/.aws/config` and `~/.aws/credentials`.
@@ -61,7 +68,10 @@ impl Context {
 
     /// A current-thread runtime for one async call.
     pub fn runtime(&self) -> CliResult<tokio::runtime::Runtime> {
-        Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?)
+        Ok(tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?)
     }
 
     /// A provider for `profile` with the command's overrides.
@@ -76,7 +86,9 @@ impl Context {
         let config = self.config()?;
         let vault = self.vault()?;
         let session_duration = match duration.filter(|d| !d.is_empty()) {
-            Some(d) => Some(parse_go_duration(d).map_err(|e| format!("invalid --duration `{d}`: {e}; use e.g. 1h, 30m or 3600s"))?),
+            Some(d) => Some(parse_go_duration(d).map_err(|e| {
+                format!("invalid --duration `{d}`: {e}; use e.g. 1h, 30m or 3600s")
+            })?),
             None => None,
         };
         let env = EnvVars::from_process();
@@ -87,7 +99,11 @@ impl Context {
             session_duration,
             ..Default::default()
         };
-        let mut resolve = ResolveOptions { stored: vault.master_names()?.into_iter().collect(), env, overrides };
+        let mut resolve = ResolveOptions {
+            stored: vault.master_names()?.into_iter().collect(),
+            env,
+            overrides,
+        };
         let resolved = config.resolve(profile, &resolve)?;
         resolve.stored.clear();
         let driver: Driver = match self.global.prompt.as_deref().filter(|p| !p.is_empty()) {
@@ -99,18 +115,27 @@ impl Context {
             .config(config)
             .vault(vault)
             .resolve_options(resolve)
-            .plan_options(PlanOptions { no_session, session_duration, ..Default::default() })
+            .plan_options(PlanOptions {
+                no_session,
+                session_duration,
+                ..Default::default()
+            })
             .mfa_shared(driver.prompt())
             .min_ttl(min_ttl)
             .build()?;
-        Ok(CredentialRequest { provider, region: resolved.region.clone() })
+        Ok(CredentialRequest {
+            provider,
+            region: resolved.region.clone(),
+        })
     }
 }
 
 /// The file vault's passphrase: `AWS_VAULT_FILE_PASSPHRASE`, else asked on the terminal.
 fn file_passphrase(prompt: &str) -> Result<secrecy::SecretString, VaultError> {
     if let Some(p) = std::env::var_os("AWS_VAULT_FILE_PASSPHRASE") {
-        return Ok(secrecy::SecretString::from(p.to_string_lossy().into_owned()));
+        return Ok(secrecy::SecretString::from(
+            p.to_string_lossy().into_owned(),
+        ));
     }
     Ok(read_secret_from_tty(
         &format!("{prompt}: "),

@@ -23,7 +23,11 @@ fn main() -> ExitCode {
 
 /// `--debug` logs to stderr; the log never contains secrets (core only logs masked key ids).
 fn init_tracing(debug: bool) {
-    let filter = if debug { "stsvault=debug,stsvault_cli=debug" } else { "warn" };
+    let filter = if debug {
+        "stsvault=debug,stsvault_cli=debug"
+    } else {
+        "warn"
+    };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))

@@ -40,8 +40,15 @@ fn story() -> Story {
         .output()
         .expect("run stsvault add");
     assert_ok(&out);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Added credentials to profile \"sls-administrator\" in vault"));
-    Story { emulator, user, sandbox }
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("Added credentials to profile \"sls-administrator\" in vault")
+    );
+    Story {
+        emulator,
+        user,
+        sandbox,
+    }
 }
 
 fn assert_ok(out: &Output) {
@@ -56,7 +63,10 @@ fn assert_ok(out: &Output) {
 
 fn whoami(out: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find_map(|l| l.trim().strip_prefix("WHOAMI ")).unwrap_or_else(|| panic!("no WHOAMI line in {text}"));
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("WHOAMI "))
+        .unwrap_or_else(|| panic!("no WHOAMI line in {text}"));
     serde_json::from_str(line).expect("WHOAMI JSON")
 }
 
@@ -64,10 +74,15 @@ fn whoami(out: &Output) -> serde_json::Value {
 /// the current TOTP code when asked.
 fn exec_on_terminal(s: &Story) -> Output {
     let mut cmd = s.sandbox.pty_command(
-        &[("passphrase to unlock", "env:TEST_VAULT_PASSPHRASE"), ("Enter MFA code for", "totp:TEST_MFA_SEED")],
+        &[
+            ("passphrase to unlock", "env:TEST_VAULT_PASSPHRASE"),
+            ("Enter MFA code for", "totp:TEST_MFA_SEED"),
+        ],
         BIN,
     );
-    cmd.args(["exec", PROFILE, "--"]).arg(python()).args(["-c", WHOAMI]);
+    cmd.args(["exec", PROFILE, "--"])
+        .arg(python())
+        .args(["-c", WHOAMI]);
     cmd.env_remove("AWS_VAULT_FILE_PASSPHRASE")
         .env("TEST_VAULT_PASSPHRASE", &s.sandbox.passphrase)
         .env("TEST_MFA_SEED", &s.user.seed);
@@ -84,8 +99,18 @@ fn seed_story_asks_passphrase_and_mfa_once_and_hands_out_only_the_session() {
     assert!(screen.contains(&s.user.mfa_serial), "{screen}");
 
     let who = whoami(&out);
-    assert!(who["arn"].as_str().unwrap().ends_with(":user/sls-administrator"), "{who}");
-    assert_ne!(who["key"], s.user.access_key_id.as_str(), "the master key reached the child");
+    assert!(
+        who["arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":user/sls-administrator"),
+        "{who}"
+    );
+    assert_ne!(
+        who["key"],
+        s.user.access_key_id.as_str(),
+        "the master key reached the child"
+    );
     assert_eq!(who["token"], true);
     assert_eq!(who["vault"], PROFILE);
     assert_eq!(who["region"], "us-east-1");
@@ -94,13 +119,22 @@ fn seed_story_asks_passphrase_and_mfa_once_and_hands_out_only_the_session() {
     let gst = s.emulator.sts_calls("GetSessionToken");
     assert_eq!(gst.len(), 1, "{gst:?}");
     assert_eq!(gst[0].status, Some(200));
-    assert_eq!(gst[0].access_key_id.as_deref(), Some(s.user.access_key_id.as_str()));
-    assert_eq!(gst[0].param("SerialNumber").as_deref(), Some(s.user.mfa_serial.as_str()));
+    assert_eq!(
+        gst[0].access_key_id.as_deref(),
+        Some(s.user.access_key_id.as_str())
+    );
+    assert_eq!(
+        gst[0].param("SerialNumber").as_deref(),
+        Some(s.user.mfa_serial.as_str())
+    );
     let session_key = gst[0].issued_access_key_id.clone().expect("issued key");
     assert_eq!(who["key"], session_key.as_str());
     let ident = s.emulator.sts_calls("GetCallerIdentity");
     assert_eq!(ident.len(), 1);
-    assert_eq!(ident[0].access_key_id.as_deref(), Some(session_key.as_str()));
+    assert_eq!(
+        ident[0].access_key_id.as_deref(),
+        Some(session_key.as_str())
+    );
 }
 
 #[test]
@@ -108,14 +142,26 @@ fn second_exec_within_the_ttl_makes_no_sts_call_and_no_prompt() {
     let s = story();
     assert_ok(&exec_on_terminal(&s));
     // No terminal, no MFA source at all: only the cache can answer.
-    let out = s.sandbox.command(BIN).args(["exec", PROFILE, "--"]).arg(python()).args(["-c", WHOAMI]).output().unwrap();
+    let out = s
+        .sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--"])
+        .arg(python())
+        .args(["-c", WHOAMI])
+        .output()
+        .unwrap();
     assert_ok(&out);
     assert_eq!(s.emulator.sts_calls("GetSessionToken").len(), 1);
     let list = s.sandbox.command(BIN).args(["list"]).output().unwrap();
     assert_ok(&list);
     let table = String::from_utf8_lossy(&list.stdout);
     assert!(table.contains("sts.GetSessionToken:"), "{table}");
-    assert!(table.lines().any(|l| l.starts_with(PROFILE) && l.contains(PROFILE)), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with(PROFILE) && l.contains(PROFILE)),
+        "{table}"
+    );
 }
 
 #[test]
@@ -123,12 +169,25 @@ fn wrong_mfa_code_fails_clearly_and_caches_nothing() {
     let s = story();
     let right = totp(&s.user.seed, 0);
     let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
-    let out = s.sandbox.command(BIN).args(["exec", PROFILE, "--mfa-token", &wrong, "--", "true"]).output().unwrap();
+    let out = s
+        .sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--mfa-token", &wrong, "--", "true"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("rejected the MFA code"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
-    let sessions = s.sandbox.command(BIN).args(["list", "--sessions"]).output().unwrap();
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    let sessions = s
+        .sandbox
+        .command(BIN)
+        .args(["list", "--sessions"])
+        .output()
+        .unwrap();
     assert_ok(&sessions);
     assert!(String::from_utf8_lossy(&sessions.stdout).trim().is_empty());
 }
@@ -151,26 +210,66 @@ fn a_reused_mfa_code_is_refused() {
         .unwrap();
     assert_ok(&add);
     let code = totp(&s.user.seed, 0);
-    assert_ok(&s.sandbox.command(BIN).args(["exec", PROFILE, "--mfa-token", &code, "--", "true"]).output().unwrap());
-    let out = s.sandbox.command(BIN).args(["exec", "again", "--mfa-token", &code, "--", "true"]).output().unwrap();
+    assert_ok(
+        &s.sandbox
+            .command(BIN)
+            .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+            .output()
+            .unwrap(),
+    );
+    let out = s
+        .sandbox
+        .command(BIN)
+        .args(["exec", "again", "--mfa-token", &code, "--", "true"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("rejected the MFA code"));
-    let sessions = s.sandbox.command(BIN).args(["list", "--sessions"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&sessions.stdout).lines().count(), 1, "only the first profile's session is cached");
+    let sessions = s
+        .sandbox
+        .command(BIN)
+        .args(["list", "--sessions"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&sessions.stdout).lines().count(),
+        1,
+        "only the first profile's session is cached"
+    );
 }
 
 #[test]
 fn the_child_exit_code_is_passed_through() {
     let s = story();
     let code = totp(&s.user.seed, 0);
-    let out = s.sandbox.command(BIN).args(["exec", PROFILE, "--mfa-token", &code, "--", "sh", "-c", "exit 42"]).output().unwrap();
+    let out = s
+        .sandbox
+        .command(BIN)
+        .args([
+            "exec",
+            PROFILE,
+            "--mfa-token",
+            &code,
+            "--",
+            "sh",
+            "-c",
+            "exit 42",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(42));
 }
 
 #[test]
 fn exec_refuses_to_nest_inside_another_profile() {
     let s = story();
-    let out = s.sandbox.command(BIN).args(["exec", PROFILE, "--", "true"]).env("AWS_VAULT", "dev").output().unwrap();
+    let out = s
+        .sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--", "true"])
+        .env("AWS_VAULT", "dev")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("AWS_VAULT") && err.contains("dev"), "{err}");
@@ -180,9 +279,17 @@ fn exec_refuses_to_nest_inside_another_profile() {
 #[test]
 fn without_a_terminal_the_mfa_prompt_says_how_to_supply_the_code() {
     let s = story();
-    let out = s.sandbox.command(BIN).args(["exec", PROFILE, "--", "true"]).output().unwrap();
+    let out = s
+        .sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--", "true"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--mfa-token") && err.contains("mfa_process"), "{err}");
+    assert!(
+        err.contains("--mfa-token") && err.contains("mfa_process"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
 }

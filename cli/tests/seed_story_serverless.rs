@@ -18,7 +18,10 @@ fn sls_deploy_through_exec_is_signed_only_by_the_mfa_session() {
     let emulator = Emulator::start();
     let user = emulator.setup_user("sls-administrator");
     let sandbox = Sandbox::new(Some(&emulator));
-    sandbox.write_config(&format!("[profile sls-administrator]\nmfa_serial = {}\n", user.mfa_serial));
+    sandbox.write_config(&format!(
+        "[profile sls-administrator]\nmfa_serial = {}\n",
+        user.mfa_serial
+    ));
     let add = sandbox
         .command(BIN)
         .args(["add", "sls-administrator", "--env"])
@@ -29,7 +32,10 @@ fn sls_deploy_through_exec_is_signed_only_by_the_mfa_session() {
     assert!(add.status.success());
 
     let mut cmd = sandbox.pty_command(
-        &[("passphrase to unlock", "env:TEST_VAULT_PASSPHRASE"), ("Enter MFA code for", "totp:TEST_MFA_SEED")],
+        &[
+            ("passphrase to unlock", "env:TEST_VAULT_PASSPHRASE"),
+            ("Enter MFA code for", "totp:TEST_MFA_SEED"),
+        ],
         BIN,
     );
     cmd.args(["exec", "sls-administrator", "--"])
@@ -44,21 +50,49 @@ fn sls_deploy_through_exec_is_signed_only_by_the_mfa_session() {
         .env("CI", "true");
     let out = cmd.output().unwrap();
     let screen = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "deploy failed:\n{screen}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "deploy failed:\n{screen}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(screen.matches("Enter MFA code for").count(), 1, "{screen}");
     assert!(screen.contains("stsvault-demo-prod"), "{screen}");
 
     let calls = emulator.calls();
-    let gst: Vec<_> = calls.iter().filter(|c| c.is_sts("GetSessionToken")).collect();
+    let gst: Vec<_> = calls
+        .iter()
+        .filter(|c| c.is_sts("GetSessionToken"))
+        .collect();
     assert_eq!(gst.len(), 1, "one MFA session");
-    assert_eq!(gst[0].access_key_id.as_deref(), Some(user.access_key_id.as_str()));
+    assert_eq!(
+        gst[0].access_key_id.as_deref(),
+        Some(user.access_key_id.as_str())
+    );
     let session = gst[0].issued_access_key_id.clone().unwrap();
-    let position = calls.iter().position(|c| c.is_sts("GetSessionToken")).unwrap();
+    let position = calls
+        .iter()
+        .position(|c| c.is_sts("GetSessionToken"))
+        .unwrap();
     let deploy_calls = &calls[position + 1..];
-    let services: std::collections::BTreeSet<_> = deploy_calls.iter().filter_map(|c| c.service.clone()).collect();
-    assert!(services.contains("cloudformation") && services.contains("s3"), "{services:?}");
+    let services: std::collections::BTreeSet<_> = deploy_calls
+        .iter()
+        .filter_map(|c| c.service.clone())
+        .collect();
+    assert!(
+        services.contains("cloudformation") && services.contains("s3"),
+        "{services:?}"
+    );
     for c in deploy_calls {
-        assert_eq!(c.access_key_id.as_deref(), Some(session.as_str()), "call not signed by the MFA session: {c:?}");
+        assert_eq!(
+            c.access_key_id.as_deref(),
+            Some(session.as_str()),
+            "call not signed by the MFA session: {c:?}"
+        );
     }
-    assert!(deploy_calls.iter().any(|c| c.service.as_deref() == Some("cloudformation") && c.action.as_deref() == Some("ExecuteChangeSet")));
+    assert!(
+        deploy_calls
+            .iter()
+            .any(|c| c.service.as_deref() == Some("cloudformation")
+                && c.action.as_deref() == Some("ExecuteChangeSet"))
+    );
 }

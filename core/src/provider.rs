@@ -100,7 +100,10 @@ impl CredentialsProvider {
         Ok(creds)
     }
 
-    fn execute<'a>(&'a self, plan: &'a Plan) -> Pin<Box<dyn Future<Output = Result<Credentials>> + Send + 'a>> {
+    fn execute<'a>(
+        &'a self,
+        plan: &'a Plan,
+    ) -> Pin<Box<dyn Future<Output = Result<Credentials>> + Send + 'a>> {
         Box::pin(async move {
             if let Some(c) = self.cached(plan).await? {
                 return Ok(c);
@@ -110,14 +113,27 @@ impl CredentialsProvider {
                     let vault = Arc::clone(&self.inner.vault);
                     let name = profile.clone();
                     let key = blocking(move || Ok(vault.get_master(&name)?)).await?;
-                    let key = key.ok_or_else(|| crate::vault::VaultError::NoCredentials { profile: profile.clone() })?;
+                    let key = key.ok_or_else(|| crate::vault::VaultError::NoCredentials {
+                        profile: profile.clone(),
+                    })?;
                     return Ok(key.to_credentials());
                 }
-                Plan::GetSessionToken { profile, source, mfa, duration, sts: endpoint, .. } => {
+                Plan::GetSessionToken {
+                    profile,
+                    source,
+                    mfa,
+                    duration,
+                    sts: endpoint,
+                    ..
+                } => {
                     let source = self.execute(source).await?;
                     let code = self.mfa_code(profile, mfa.as_ref()).await?;
-                    let mfa_arg = mfa.as_ref().zip(code.as_ref()).map(|(m, c)| (m.serial.as_str(), c));
-                    sts::get_session_token(profile, &target(endpoint), &source, *duration, mfa_arg).await?
+                    let mfa_arg = mfa
+                        .as_ref()
+                        .zip(code.as_ref())
+                        .map(|(m, c)| (m.serial.as_str(), c));
+                    sts::get_session_token(profile, &target(endpoint), &source, *duration, mfa_arg)
+                        .await?
                 }
                 Plan::AssumeRole {
                     profile,
@@ -135,10 +151,15 @@ impl CredentialsProvider {
                 } => {
                     let source = self.execute(source).await?;
                     let code = self.mfa_code(profile, mfa.as_ref()).await?;
-                    let mfa_arg = mfa.as_ref().zip(code.as_ref()).map(|(m, c)| (m.serial.as_str(), c));
+                    let mfa_arg = mfa
+                        .as_ref()
+                        .zip(code.as_ref())
+                        .map(|(m, c)| (m.serial.as_str(), c));
                     let request = AssumeRoleRequest {
                         role_arn: role_arn.clone(),
-                        role_session_name: role_session_name.clone().unwrap_or_else(default_session_name),
+                        role_session_name: role_session_name
+                            .clone()
+                            .unwrap_or_else(default_session_name),
                         external_id: external_id.clone(),
                         duration: *duration,
                         session_tags: session_tags.clone(),
@@ -161,14 +182,18 @@ impl CredentialsProvider {
     }
 
     async fn cached(&self, plan: &Plan) -> Result<Option<Credentials>> {
-        let Some(key) = session_key(plan) else { return Ok(None) };
+        let Some(key) = session_key(plan) else {
+            return Ok(None);
+        };
         let vault = Arc::clone(&self.inner.vault);
         let min_ttl = self.inner.min_ttl;
         blocking(move || Ok(SessionCache::new(&vault, min_ttl).get(&key)?)).await
     }
 
     async fn store(&self, plan: &Plan, creds: &Credentials) -> Result<()> {
-        let Some(key) = session_key(plan) else { return Ok(()) };
+        let Some(key) = session_key(plan) else {
+            return Ok(());
+        };
         let vault = Arc::clone(&self.inner.vault);
         let min_ttl = self.inner.min_ttl;
         let creds = creds.clone();
@@ -177,8 +202,15 @@ impl CredentialsProvider {
 
     async fn mfa_code(&self, profile: &str, mfa: Option<&Mfa>) -> Result<Option<SecretString>> {
         let Some(mfa) = mfa else { return Ok(None) };
-        let prompt = mfa_prompt_for(mfa.token.as_ref().map(|t| t.expose()), mfa.process.as_deref(), Arc::clone(&self.inner.prompt));
-        let request = MfaRequest { profile: profile.to_string(), serial: mfa.serial.clone() };
+        let prompt = mfa_prompt_for(
+            mfa.token.as_ref().map(|t| t.expose()),
+            mfa.process.as_deref(),
+            Arc::clone(&self.inner.prompt),
+        );
+        let request = MfaRequest {
+            profile: profile.to_string(),
+            serial: mfa.serial.clone(),
+        };
         let code = blocking(move || Ok(prompt.mfa_code(&request)?)).await?;
         Ok(Some(code))
     }
@@ -186,7 +218,12 @@ impl CredentialsProvider {
 
 /// The cache key of a plan step, when that step is cached.
 fn session_key(plan: &Plan) -> Option<SessionKey> {
-    plan.cache_key().map(|(kind, profile, mfa_serial)| SessionKey { kind, profile, mfa_serial })
+    plan.cache_key()
+        .map(|(kind, profile, mfa_serial)| SessionKey {
+            kind,
+            profile,
+            mfa_serial,
+        })
 }
 
 fn target(endpoint: &StsEndpoint) -> StsTarget {
@@ -200,7 +237,9 @@ fn target(endpoint: &StsEndpoint) -> StsTarget {
 /// aws-vault's default role session name: the current time in nanoseconds.
 fn default_session_name() -> String {
     let now = chrono::Utc::now();
-    now.timestamp_nanos_opt().unwrap_or_else(|| now.timestamp()).to_string()
+    now.timestamp_nanos_opt()
+        .unwrap_or_else(|| now.timestamp())
+        .to_string()
 }
 
 /// Runs blocking work (vault I/O, prompts) off the async runtime's worker threads.
@@ -269,7 +308,10 @@ impl Builder {
         let vault = self.vault.ok_or_else(|| missing("vault"))?;
         let resolve = match self.resolve {
             Some(r) => r,
-            None => ResolveOptions { env: crate::config::EnvVars::from_process(), ..Default::default() },
+            None => ResolveOptions {
+                env: crate::config::EnvVars::from_process(),
+                ..Default::default()
+            },
         };
         Ok(CredentialsProvider {
             inner: Arc::new(Inner {
@@ -288,12 +330,16 @@ impl Builder {
 
 impl std::fmt::Debug for CredentialsProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CredentialsProvider").field("profile", &self.inner.profile).finish_non_exhaustive()
+        f.debug_struct("CredentialsProvider")
+            .field("profile", &self.inner.profile)
+            .finish_non_exhaustive()
     }
 }
 
 impl aws_credential_types::provider::ProvideCredentials for CredentialsProvider {
-    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
     where
         Self: 'a,
     {

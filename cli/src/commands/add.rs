@@ -16,7 +16,11 @@ pub fn run(ctx: &Context, args: AddArgs) -> CliResult<()> {
         )
         .into());
     }
-    let key = if args.env { from_env()? } else { from_terminal()? };
+    let key = if args.env {
+        from_env()?
+    } else {
+        from_terminal()?
+    };
     let vault = ctx.vault()?;
     vault.set_master(&args.profile, &key)?;
     println!("Added credentials to profile {:?} in vault", args.profile);
@@ -33,8 +37,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> CliResult<()> {
 }
 
 fn from_env() -> CliResult<AccessKey> {
-    let id = std::env::var("AWS_ACCESS_KEY_ID").ok().filter(|v| !v.is_empty());
-    let secret = std::env::var("AWS_SECRET_ACCESS_KEY").ok().filter(|v| !v.is_empty());
+    let id = std::env::var("AWS_ACCESS_KEY_ID")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
+        .ok()
+        .filter(|v| !v.is_empty());
     match (id, secret) {
         (Some(id), Some(secret)) => Ok(AccessKey::new(id, SecretString::from(secret))),
         (None, _) => Err("--env was given but AWS_ACCESS_KEY_ID is not set; export it or drop --env to be prompted".into()),
@@ -43,7 +51,8 @@ fn from_env() -> CliResult<AccessKey> {
 }
 
 fn from_terminal() -> CliResult<AccessKey> {
-    let hint = "use `stsvault add --env PROFILE` with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set";
+    let hint =
+        "use `stsvault add --env PROFILE` with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set";
     let id = stsvault::prompt::read_line_from_tty("Enter Access Key ID: ", "access key id", hint)?;
     let secret = read_secret_from_tty("Enter Secret Access Key: ", "secret access key", hint)?;
     Ok(AccessKey::new(id.trim().to_string(), secret))

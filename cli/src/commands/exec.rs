@@ -31,14 +31,23 @@ pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
             .into());
         }
     }
-    let request = ctx.credential_request(&args.profile, args.region.as_deref(), args.duration.as_deref(), args.no_session, args.mfa_token.as_deref())?;
+    let request = ctx.credential_request(
+        &args.profile,
+        args.region.as_deref(),
+        args.duration.as_deref(),
+        args.no_session,
+        args.mfa_token.as_deref(),
+    )?;
     let region = request.region.clone();
     let creds = ctx.runtime()?.block_on(request.provider.credentials())?;
 
     let program = match args.cmd {
         Some(c) => c,
         None => {
-            let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".to_string());
+            let shell = std::env::var("SHELL")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "/bin/sh".to_string());
             eprintln!("Starting subshell {shell}, use `exit` to exit the subshell");
             shell
         }
@@ -58,14 +67,21 @@ fn set_env(cmd: &mut Command, profile: &str, region: Option<&str>, creds: &Crede
     }
     cmd.env("AWS_VAULT", profile);
     if let Some(region) = region.filter(|r| !r.is_empty()) {
-        cmd.env("AWS_REGION", region).env("AWS_DEFAULT_REGION", region);
+        cmd.env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region);
     }
     cmd.env("AWS_ACCESS_KEY_ID", &creds.access_key_id);
-    cmd.env("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose_secret());
+    cmd.env(
+        "AWS_SECRET_ACCESS_KEY",
+        creds.secret_access_key.expose_secret(),
+    );
     if let Some(token) = creds.session_token_str() {
         cmd.env("AWS_SESSION_TOKEN", token);
     }
     if let Some(exp) = creds.expiration {
-        cmd.env("AWS_CREDENTIAL_EXPIRATION", exp.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        cmd.env(
+            "AWS_CREDENTIAL_EXPIRATION",
+            exp.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        );
     }
 }

@@ -30,16 +30,32 @@ pub fn run(ctx: &Context, args: ListArgs) -> CliResult<()> {
     }
     let stored = vault.master_names()?;
     let mut rows = vec![
-        ["Profile".to_string(), "Credentials".to_string(), "Sessions".to_string()],
-        ["=======".to_string(), "===========".to_string(), "========".to_string()],
+        [
+            "Profile".to_string(),
+            "Credentials".to_string(),
+            "Sessions".to_string(),
+        ],
+        [
+            "=======".to_string(),
+            "===========".to_string(),
+            "========".to_string(),
+        ],
     ];
     let profiles = config.profile_names();
     for name in &profiles {
-        let cred = if stored.contains(name) { name.clone() } else { "-".to_string() };
+        let cred = if stored.contains(name) {
+            name.clone()
+        } else {
+            "-".to_string()
+        };
         rows.push([name.clone(), cred, labels_for(&sessions, Some(name))]);
     }
     for name in stored.iter().filter(|n| !profiles.contains(n)) {
-        rows.push(["-".to_string(), name.clone(), labels_for(&sessions, Some(name))]);
+        rows.push([
+            "-".to_string(),
+            name.clone(),
+            labels_for(&sessions, Some(name)),
+        ]);
     }
     let orphans: Vec<String> = sessions
         .iter()
@@ -54,8 +70,16 @@ pub fn run(ctx: &Context, args: ListArgs) -> CliResult<()> {
 }
 
 fn labels_for(sessions: &[SessionMeta], profile: Option<&String>) -> String {
-    let labels: Vec<String> = sessions.iter().filter(|s| Some(&s.profile) == profile).map(label).collect();
-    if labels.is_empty() { "-".to_string() } else { labels.join(", ") }
+    let labels: Vec<String> = sessions
+        .iter()
+        .filter(|s| Some(&s.profile) == profile)
+        .map(label)
+        .collect();
+    if labels.is_empty() {
+        "-".to_string()
+    } else {
+        labels.join(", ")
+    }
 }
 
 /// `type:time-left`, as aws-vault shows a session (e.g. `sts.GetSessionToken:55m12s`).
@@ -74,7 +98,14 @@ fn label(s: &SessionMeta) -> String {
 }
 
 fn print_table(rows: &[[String; 3]]) {
-    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(23) + 2;
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(23)
+            + 2
+    };
     let (w0, w1) = (width(0), width(1));
     for r in rows {
         println!("{:<w0$}{:<w1$}{}", r[0], r[1], r[2]);

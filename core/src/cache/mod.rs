@@ -57,7 +57,14 @@ pub fn is_fresh(creds: &Credentials, min_ttl: Duration) -> bool {
 
 /// An access key id shortened for logs, as aws-vault shows it (`****************ABCD`).
 pub fn display_key_id(id: &str) -> String {
-    let tail: String = id.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = id
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("****************{tail}")
 }
 

@@ -59,9 +59,7 @@ impl MfaPrompt for Fixed {
 #[derive(Debug, thiserror::Error)]
 pub enum PromptError {
     /// No terminal to ask on, and nothing else configured.
-    #[error(
-        "cannot ask for the {what}: no terminal is attached (/dev/tty: {reason}); {hint}"
-    )]
+    #[error("cannot ask for the {what}: no terminal is attached (/dev/tty: {reason}); {hint}")]
     NoTerminal {
         /// What was to be asked for ("MFA code for …", "vault passphrase").
         what: String,
@@ -111,7 +109,9 @@ pub enum PromptError {
 pub(crate) fn non_empty(code: String, what: &str) -> Result<SecretString, PromptError> {
     let trimmed = code.trim();
     if trimmed.is_empty() {
-        return Err(PromptError::Empty { what: what.to_string() });
+        return Err(PromptError::Empty {
+            what: what.to_string(),
+        });
     }
     Ok(SecretString::from(trimmed.to_string()))
 }

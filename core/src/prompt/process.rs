@@ -33,7 +33,9 @@ pub struct MfaProcess {
 impl MfaProcess {
     /// Uses the shell command `command`.
     pub fn new(command: impl Into<String>) -> Self {
-        Self { command: command.into() }
+        Self {
+            command: command.into(),
+        }
     }
 }
 
@@ -43,7 +45,10 @@ impl MfaPrompt for MfaProcess {
         let mut cmd = Command::new("/bin/sh");
         cmd.arg("-c").arg(&self.command);
         let out = run("mfa_process", &self.command, cmd)?;
-        non_empty(out, &format!("MFA code from mfa_process for {}", request.serial))
+        non_empty(
+            out,
+            &format!("MFA code from mfa_process for {}", request.serial),
+        )
     }
 }
 
@@ -89,7 +94,8 @@ impl CommandPrompt {
                 cmd.args(["-e", &script]);
             }
             Self::Ykman => {
-                let name = std::env::var("YKMAN_OATH_CREDENTIAL_NAME").unwrap_or_else(|_| request.serial.clone());
+                let name = std::env::var("YKMAN_OATH_CREDENTIAL_NAME")
+                    .unwrap_or_else(|_| request.serial.clone());
                 if let Ok(device) = std::env::var("YKMAN_OATH_DEVICE_SERIAL") {
                     cmd.args(["--device", &device]);
                 }
@@ -116,18 +122,25 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn request() -> MfaRequest {
-        MfaRequest { profile: "p".into(), serial: "arn:aws:iam::1:mfa/u".into() }
+        MfaRequest {
+            profile: "p".into(),
+            serial: "arn:aws:iam::1:mfa/u".into(),
+        }
     }
 
     #[test]
     fn mfa_process_output_is_trimmed() {
-        let code = MfaProcess::new("echo '  123456  '").mfa_code(&request()).unwrap();
+        let code = MfaProcess::new("echo '  123456  '")
+            .mfa_code(&request())
+            .unwrap();
         assert_eq!(code.expose_secret(), "123456");
     }
 
     #[test]
     fn failing_mfa_process_is_an_error_without_output() {
-        let err = MfaProcess::new("expr 111111 \\* 9; exit 3").mfa_code(&request()).unwrap_err();
+        let err = MfaProcess::new("expr 111111 \\* 9; exit 3")
+            .mfa_code(&request())
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("mfa_process"), "{text}");
         assert!(!text.contains("999999"), "{text}");

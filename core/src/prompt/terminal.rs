@@ -53,7 +53,11 @@ pub fn read_line_from_tty(message: &str, what: &str, hint: &str) -> Result<Strin
 
 /// Reads a secret (a passphrase, a secret access key) from the terminal without echo.
 /// `hint` says how to supply it without a terminal.
-pub fn read_secret_from_tty(message: &str, what: &str, hint: &str) -> Result<SecretString, PromptError> {
+pub fn read_secret_from_tty(
+    message: &str,
+    what: &str,
+    hint: &str,
+) -> Result<SecretString, PromptError> {
     // Open first, so "no terminal" gets its own clear error rather than an I/O one.
     OpenOptions::new()
         .read(true)
@@ -66,7 +70,9 @@ pub fn read_secret_from_tty(message: &str, what: &str, hint: &str) -> Result<Sec
     })?;
     let answer = zeroize::Zeroizing::new(answer);
     if answer.is_empty() {
-        return Err(PromptError::Empty { what: what.to_string() });
+        return Err(PromptError::Empty {
+            what: what.to_string(),
+        });
     }
     Ok(SecretString::from(answer.as_str().to_string()))
 }

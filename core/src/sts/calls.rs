@@ -22,7 +22,8 @@ fn convert(
         profile: profile.to_string(),
         action: action.to_string(),
     })?;
-    let expiration = DateTime::<Utc>::from_timestamp(c.expiration.secs(), c.expiration.subsec_nanos());
+    let expiration =
+        DateTime::<Utc>::from_timestamp(c.expiration.secs(), c.expiration.subsec_nanos());
     Ok(Credentials {
         access_key_id: c.access_key_id,
         secret_access_key: SecretString::from(c.secret_access_key),
@@ -44,12 +45,19 @@ pub async fn get_session_token(
     mfa: Option<(&str, &SecretString)>,
 ) -> Result<Credentials, StsError> {
     let client = sts_client(target, Some(source));
-    let mut req = client.get_session_token().duration_seconds(seconds(duration));
+    let mut req = client
+        .get_session_token()
+        .duration_seconds(seconds(duration));
     if let Some((serial, code)) = mfa {
         req = req.serial_number(serial).token_code(code.expose_secret());
     }
     let endpoint = endpoint_for_errors(target);
-    let ctx = CallContext { profile, action: "GetSessionToken", endpoint: &endpoint, mfa_serial: mfa.map(|m| m.0) };
+    let ctx = CallContext {
+        profile,
+        action: "GetSessionToken",
+        endpoint: &endpoint,
+        mfa_serial: mfa.map(|m| m.0),
+    };
     let out = req.send().await.map_err(|e| StsError::from_sdk(e, &ctx))?;
     convert(out.credentials, profile, "GetSessionToken")
 }
@@ -90,14 +98,16 @@ pub async fn assume_role(
         .set_duration_seconds(request.duration.map(seconds))
         .set_source_identity(request.source_identity.clone());
     for (key, value) in &request.session_tags {
-        let tag = aws_sdk_sts::types::Tag::builder().key(key).value(value).build().map_err(|e| {
-            StsError::Service {
+        let tag = aws_sdk_sts::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+            .map_err(|e| StsError::Service {
                 profile: profile.to_string(),
                 action: "AssumeRole".into(),
                 code: "InvalidSessionTag".into(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         req = req.tags(tag);
     }
     for key in &request.transitive_session_tags {
@@ -107,7 +117,12 @@ pub async fn assume_role(
         req = req.serial_number(serial).token_code(code.expose_secret());
     }
     let endpoint = endpoint_for_errors(target);
-    let ctx = CallContext { profile, action: "AssumeRole", endpoint: &endpoint, mfa_serial: mfa.map(|m| m.0) };
+    let ctx = CallContext {
+        profile,
+        action: "AssumeRole",
+        endpoint: &endpoint,
+        mfa_serial: mfa.map(|m| m.0),
+    };
     let out = req.send().await.map_err(|e| StsError::from_sdk(e, &ctx))?;
     convert(out.credentials, profile, "AssumeRole")
 }
@@ -131,8 +146,17 @@ pub async fn caller_identity(
 ) -> Result<CallerIdentity, StsError> {
     let client = sts_client(target, Some(creds));
     let endpoint = endpoint_for_errors(target);
-    let ctx = CallContext { profile, action: "GetCallerIdentity", endpoint: &endpoint, mfa_serial: None };
-    let out = client.get_caller_identity().send().await.map_err(|e| StsError::from_sdk(e, &ctx))?;
+    let ctx = CallContext {
+        profile,
+        action: "GetCallerIdentity",
+        endpoint: &endpoint,
+        mfa_serial: None,
+    };
+    let out = client
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| StsError::from_sdk(e, &ctx))?;
     Ok(CallerIdentity {
         account: out.account.unwrap_or_default(),
         arn: out.arn.unwrap_or_default(),

@@ -23,7 +23,10 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 impl StsTarget {
     /// The region calls are signed for.
     pub fn region(&self) -> &str {
-        self.region.as_deref().filter(|r| !r.is_empty()).unwrap_or(DEFAULT_REGION)
+        self.region
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .unwrap_or(DEFAULT_REGION)
     }
 
     /// The endpoint URL to use, if not the SDK's regional default.
@@ -48,7 +51,9 @@ pub fn sts_client(target: &StsTarget, creds: Option<&Credentials>) -> aws_sdk_st
         let sdk_creds = aws_credential_types::Credentials::new(
             c.access_key_id.clone(),
             c.secret_access_key.expose_secret().to_string(),
-            c.session_token.as_ref().map(|t| t.expose_secret().to_string()),
+            c.session_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_string()),
             c.expiration.map(std::time::SystemTime::from),
             "stsvault",
         );
@@ -77,7 +82,10 @@ mod tests {
 
     #[test]
     fn legacy_uses_the_global_endpoint_and_default_region() {
-        let t = StsTarget { regional_endpoints: Some("legacy".into()), ..Default::default() };
+        let t = StsTarget {
+            regional_endpoints: Some("legacy".into()),
+            ..Default::default()
+        };
         assert_eq!(t.endpoint().as_deref(), Some("https://sts.amazonaws.com"));
         assert_eq!(t.region(), "us-east-1");
         assert_eq!(StsTarget::default().endpoint(), None);

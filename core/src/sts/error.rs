@@ -36,7 +36,9 @@ pub enum StsError {
         profile: String,
     },
     /// STS refused the call.
-    #[error("STS denied {action} for profile `{profile}`: {message}; check the IAM policies and the profile's settings")]
+    #[error(
+        "STS denied {action} for profile `{profile}`: {message}; check the IAM policies and the profile's settings"
+    )]
     AccessDenied {
         /// The profile.
         profile: String,
@@ -46,7 +48,9 @@ pub enum StsError {
         message: String,
     },
     /// STS is throttling requests.
-    #[error("STS is throttling requests for profile `{profile}` ({message}); wait a moment and try again")]
+    #[error(
+        "STS is throttling requests for profile `{profile}` ({message}); wait a moment and try again"
+    )]
     Throttled {
         /// The profile.
         profile: String,
@@ -54,7 +58,9 @@ pub enum StsError {
         message: String,
     },
     /// STS could not be reached.
-    #[error("could not reach STS at {endpoint} for profile `{profile}`: {reason}; check the network and AWS_ENDPOINT_URL / endpoint_url")]
+    #[error(
+        "could not reach STS at {endpoint} for profile `{profile}`: {reason}; check the network and AWS_ENDPOINT_URL / endpoint_url"
+    )]
     Network {
         /// The profile.
         profile: String,
@@ -76,7 +82,9 @@ pub enum StsError {
         message: String,
     },
     /// The profile gets credentials in a way this version cannot use yet.
-    #[error("profile `{profile}` gets its credentials from {step}, which this version of stsvault cannot use yet")]
+    #[error(
+        "profile `{profile}` gets its credentials from {step}, which this version of stsvault cannot use yet"
+    )]
     Unsupported {
         /// The profile.
         profile: String,
@@ -126,10 +134,18 @@ impl StsError {
                         }
                     }
                     "ExpiredToken" => StsError::ExpiredToken { profile },
-                    "InvalidClientTokenId" | "SignatureDoesNotMatch" | "UnrecognizedClientException" => {
-                        StsError::InvalidKey { profile, code, message }
-                    }
-                    "AccessDenied" => StsError::AccessDenied { profile, action: ctx.action.to_string(), message },
+                    "InvalidClientTokenId"
+                    | "SignatureDoesNotMatch"
+                    | "UnrecognizedClientException" => StsError::InvalidKey {
+                        profile,
+                        code,
+                        message,
+                    },
+                    "AccessDenied" => StsError::AccessDenied {
+                        profile,
+                        action: ctx.action.to_string(),
+                        message,
+                    },
                     "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => {
                         StsError::Throttled { profile, message }
                     }
@@ -138,7 +154,12 @@ impl StsError {
                         endpoint: ctx.endpoint.to_string(),
                         reason: error_chain(&err),
                     },
-                    _ => StsError::Service { profile, action: ctx.action.to_string(), code, message },
+                    _ => StsError::Service {
+                        profile,
+                        action: ctx.action.to_string(),
+                        code,
+                        message,
+                    },
                 }
             }
         }

@@ -5,6 +5,8 @@ mod calls;
 mod client;
 mod error;
 
-pub use calls::{AssumeRoleRequest, CallerIdentity, assume_role, caller_identity, get_session_token};
+pub use calls::{
+    AssumeRoleRequest, CallerIdentity, assume_role, caller_identity, get_session_token,
+};
 pub use client::{StsTarget, sts_client};
 pub use error::StsError;

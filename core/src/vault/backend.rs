@@ -19,7 +19,12 @@ pub struct Item {
 impl Item {
     /// A new item.
     pub fn new(key: impl Into<String>, data: Vec<u8>, label: String, description: String) -> Self {
-        Self { key: key.into(), data: SecretSlice::from(data), label, description }
+        Self {
+            key: key.into(),
+            data: SecretSlice::from(data),
+            label,
+            description,
+        }
     }
 
     /// The secret data.
@@ -30,7 +35,10 @@ impl Item {
 
 impl std::fmt::Debug for Item {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Item").field("key", &self.key).field("label", &self.label).finish_non_exhaustive()
+        f.debug_struct("Item")
+            .field("key", &self.key)
+            .field("label", &self.label)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,11 +66,16 @@ pub enum BackendKind {
 }
 
 impl BackendKind {
-    const ALL: [(&'static str, BackendKind); 2] = [("file", BackendKind::File), ("memory", BackendKind::Memory)];
+    const ALL: [(&'static str, BackendKind); 2] =
+        [("file", BackendKind::File), ("memory", BackendKind::Memory)];
 
     /// The backend's name.
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, k)| *k == self).map(|(n, _)| *n).unwrap_or("file")
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("file")
     }
 }
 
@@ -70,9 +83,17 @@ impl FromStr for BackendKind {
     type Err = VaultError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, k)| *k).ok_or_else(|| VaultError::UnknownBackend {
-            name: s.to_string(),
-            available: Self::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
-        })
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, k)| *k)
+            .ok_or_else(|| VaultError::UnknownBackend {
+                name: s.to_string(),
+                available: Self::ALL
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 }

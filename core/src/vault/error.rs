@@ -17,7 +17,9 @@ pub enum VaultError {
         path: PathBuf,
     },
     /// An item file is not a vault item.
-    #[error("{path} is not a readable vault item ({reason}); move it out of the vault directory or restore it from a backup")]
+    #[error(
+        "{path} is not a readable vault item ({reason}); move it out of the vault directory or restore it from a backup"
+    )]
     Corrupt {
         /// The item's file.
         path: PathBuf,
@@ -25,7 +27,9 @@ pub enum VaultError {
         reason: String,
     },
     /// An item decrypted, but its contents are not aws-vault credentials.
-    #[error("the vault item `{item}` does not hold AWS credentials ({reason}); store them again with `stsvault add {item}`")]
+    #[error(
+        "the vault item `{item}` does not hold AWS credentials ({reason}); store them again with `stsvault add {item}`"
+    )]
     InvalidItem {
         /// The item name.
         item: String,
@@ -44,7 +48,9 @@ pub enum VaultError {
         source: std::io::Error,
     },
     /// The vault directory is a file.
-    #[error("the vault directory {0} is a file, not a directory; set AWS_VAULT_FILE_DIR or --file-dir to a directory")]
+    #[error(
+        "the vault directory {0} is a file, not a directory; set AWS_VAULT_FILE_DIR or --file-dir to a directory"
+    )]
     NotADirectory(PathBuf),
     /// No home directory to put the vault in.
     #[error("cannot find the home directory for the file vault; set HOME or AWS_VAULT_FILE_DIR")]
@@ -69,7 +75,9 @@ pub enum VaultError {
         available: String,
     },
     /// The plan needs master keys that are not in the vault.
-    #[error("no credentials are stored for profile `{profile}`; add them with `stsvault add {profile}`")]
+    #[error(
+        "no credentials are stored for profile `{profile}`; add them with `stsvault add {profile}`"
+    )]
     NoCredentials {
         /// The profile.
         profile: String,
@@ -77,7 +85,15 @@ pub enum VaultError {
 }
 
 impl VaultError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        VaultError::Io { action, path: path.into(), source }
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        VaultError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
     }
 }

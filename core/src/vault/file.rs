@@ -25,7 +25,10 @@ const SALT_LEN: usize = 16;
 
 /// `~/.awsvault/keys`, aws-vault's default directory.
 pub fn default_file_dir() -> Result<PathBuf, VaultError> {
-    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".awsvault/keys")).ok_or(VaultError::NoHome)
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".awsvault/keys"))
+        .ok_or(VaultError::NoHome)
 }
 
 /// Items as encrypted files in a directory.
@@ -60,7 +63,11 @@ impl FileBackend {
             (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
             _ => dir,
         };
-        Self { dir, ask, passphrase: Mutex::new(None) }
+        Self {
+            dir,
+            ask,
+            passphrase: Mutex::new(None),
+        }
     }
 
     /// The directory.
@@ -89,7 +96,10 @@ impl FileBackend {
         if let Some(p) = cached.as_ref() {
             return Ok(p.clone());
         }
-        let p = (self.ask)(&format!("Enter passphrase to unlock {:?}", self.dir.display().to_string()))?;
+        let p = (self.ask)(&format!(
+            "Enter passphrase to unlock {:?}",
+            self.dir.display().to_string()
+        ))?;
         *cached = Some(p.clone());
         Ok(p)
     }
@@ -103,12 +113,18 @@ impl FileBackend {
         let passphrase = self.passphrase()?;
         let decrypter = PBES2_HS256_A128KW
             .decrypter_from_bytes(passphrase.expose_secret().as_bytes())
-            .map_err(|e| VaultError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
+            .map_err(|e| VaultError::Corrupt {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         match josekit::jwe::deserialize_compact(token.trim(), &decrypter) {
             Ok((payload, _)) => Ok(Zeroizing::new(payload)),
             Err(_) => {
                 self.forget_passphrase();
-                Err(VaultError::WrongPassphrase { dir: self.dir.clone(), path: path.to_path_buf() })
+                Err(VaultError::WrongPassphrase {
+                    dir: self.dir.clone(),
+                    path: path.to_path_buf(),
+                })
             }
         }
     }
@@ -116,9 +132,12 @@ impl FileBackend {
     /// Before writing with a passphrase, check it opens an item already there, so one vault
     /// never ends up under two passphrases.
     fn verify_passphrase_against(&self, except: &str) -> Result<(), VaultError> {
-        let Some(other) = self.keys()?.into_iter().find(|k| k != except) else { return Ok(()) };
+        let Some(other) = self.keys()?.into_iter().find(|k| k != except) else {
+            return Ok(());
+        };
         let path = self.path_for(&other);
-        let token = std::fs::read_to_string(&path).map_err(|e| VaultError::io("reading", &path, e))?;
+        let token =
+            std::fs::read_to_string(&path).map_err(|e| VaultError::io("reading", &path, e))?;
         self.decrypt(&path, &token).map(|_| ())
     }
 }
@@ -126,13 +145,19 @@ impl FileBackend {
 /// A cheap check that `token` is a five-part compact JWE with a PBES2 header, so a damaged file
 /// is reported as such rather than as a wrong passphrase.
 fn check_shape(path: &Path, token: &str) -> Result<(), VaultError> {
-    let corrupt = |reason: &str| VaultError::Corrupt { path: path.to_path_buf(), reason: reason.to_string() };
+    let corrupt = |reason: &str| VaultError::Corrupt {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
     let parts: Vec<&str> = token.trim().split('.').collect();
     if parts.len() != 5 {
         return Err(corrupt("not a compact JWE"));
     }
-    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[0]).map_err(|_| corrupt("its header is not base64"))?;
-    let header: serde_json::Value = serde_json::from_slice(&header).map_err(|_| corrupt("its header is not JSON"))?;
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(parts[0])
+        .map_err(|_| corrupt("its header is not base64"))?;
+    let header: serde_json::Value =
+        serde_json::from_slice(&header).map_err(|_| corrupt("its header is not JSON"))?;
     match header.get("alg").and_then(|a| a.as_str()) {
         Some("PBES2-HS256+A128KW") => Ok(()),
         Some(other) => Err(corrupt(&format!("unsupported algorithm {other}"))),
@@ -153,12 +178,22 @@ impl Backend for FileBackend {
             Err(e) => return Err(VaultError::io("reading", &path, e)),
         };
         let payload = self.decrypt(&path, &token)?;
-        let json: ItemJson = serde_json::from_slice(&payload)
-            .map_err(|e| VaultError::Corrupt { path: path.clone(), reason: format!("its item JSON is invalid ({e})") })?;
-        let data = Zeroizing::new(
-            STANDARD.decode(json.data.as_bytes()).map_err(|_| VaultError::Corrupt { path: path.clone(), reason: "its Data is not base64".into() })?,
-        );
-        Ok(Some(Item::new(json.key, data.to_vec(), json.label, json.description)))
+        let json: ItemJson = serde_json::from_slice(&payload).map_err(|e| VaultError::Corrupt {
+            path: path.clone(),
+            reason: format!("its item JSON is invalid ({e})"),
+        })?;
+        let data = Zeroizing::new(STANDARD.decode(json.data.as_bytes()).map_err(|_| {
+            VaultError::Corrupt {
+                path: path.clone(),
+                reason: "its Data is not base64".into(),
+            }
+        })?);
+        Ok(Some(Item::new(
+            json.key,
+            data.to_vec(),
+            json.label,
+            json.description,
+        )))
     }
 
     fn set(&self, item: &Item) -> Result<(), VaultError> {
@@ -177,12 +212,18 @@ impl Backend for FileBackend {
         let mut header = JweHeader::new();
         header.set_content_encryption("A256GCM");
         header
-            .set_claim("created", Some(serde_json::Value::String(chrono::Local::now().to_string())))
+            .set_claim(
+                "created",
+                Some(serde_json::Value::String(chrono::Local::now().to_string())),
+            )
             .map_err(|e| encrypt_err(item, e))?;
-        let mut encrypter = PBES2_HS256_A128KW.encrypter_from_bytes(passphrase.expose_secret().as_bytes()).map_err(|e| encrypt_err(item, e))?;
+        let mut encrypter = PBES2_HS256_A128KW
+            .encrypter_from_bytes(passphrase.expose_secret().as_bytes())
+            .map_err(|e| encrypt_err(item, e))?;
         encrypter.set_iter_count(ITERATIONS);
         encrypter.set_salt_len(SALT_LEN);
-        let token = josekit::jwe::serialize_compact(&payload, &header, &encrypter).map_err(|e| encrypt_err(item, e))?;
+        let token = josekit::jwe::serialize_compact(&payload, &header, &encrypter)
+            .map_err(|e| encrypt_err(item, e))?;
         write_atomically(&self.dir, &self.path_for(&item.key), token.as_bytes())
     }
 
@@ -216,7 +257,10 @@ impl Backend for FileBackend {
 }
 
 fn encrypt_err(item: &Item, e: impl std::fmt::Display) -> VaultError {
-    VaultError::Encrypt { item: item.key.clone(), reason: e.to_string() }
+    VaultError::Encrypt {
+        item: item.key.clone(),
+        reason: e.to_string(),
+    }
 }
 
 /// Writes `bytes` to `path` so readers see the old or the new file, never half of one.
@@ -226,8 +270,11 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), VaultEr
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(|e| VaultError::io("creating a temporary file in", dir, e))?;
-    tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| VaultError::io("writing", tmp.path().to_path_buf(), e))?;
-    tmp.persist(path).map_err(|e| VaultError::io("replacing", path, e.error))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| VaultError::io("writing", tmp.path().to_path_buf(), e))?;
+    tmp.persist(path)
+        .map_err(|e| VaultError::io("replacing", path, e.error))?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -252,9 +299,10 @@ fn unescape(name: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
-            if let Ok(b) = u8::from_str_radix(&name[i + 1..i + 3], 16) {
-                out.push(b);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
                 i += 3;
                 continue;
             }
@@ -271,7 +319,7 @@ mod tests {
 
     #[test]
     fn escaping_round_trips() {
-        for k in ["prod", "a/b", "50%/x", "ünï/cødé", "%2F"] {
+        for k in ["prod", "a/b", "50%/x", "ünï/cødé", "%2F", "%é%"] {
             assert_eq!(unescape(&escape(k)), k);
         }
         assert_eq!(escape("a/b%c"), "a%2Fb%25c");

@@ -22,7 +22,11 @@ struct GoCredentials {
     can_expire: bool,
     #[serde(rename = "Expires", default = "go_zero_time")]
     expires: String,
-    #[serde(rename = "AccountID", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "AccountID",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     account_id: String,
 }
 
@@ -51,9 +55,15 @@ pub(crate) fn master_from_json(data: &[u8], item: &str) -> Result<AccessKey, Vau
         reason: format!("invalid JSON at line {} column {}", e.line(), e.column()),
     })?;
     if go.access_key_id.is_empty() || go.secret_access_key.is_empty() {
-        return Err(VaultError::InvalidItem { item: item.to_string(), reason: "the access key id or secret is empty".into() });
+        return Err(VaultError::InvalidItem {
+            item: item.to_string(),
+            reason: "the access key id or secret is empty".into(),
+        });
     }
-    Ok(AccessKey::new(go.access_key_id, SecretString::from(go.secret_access_key.as_str().to_string())))
+    Ok(AccessKey::new(
+        go.access_key_id,
+        SecretString::from(go.secret_access_key.as_str().to_string()),
+    ))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -81,7 +91,14 @@ pub(crate) fn session_to_json(creds: &Credentials) -> Vec<u8> {
 
 /// A session from what aws-vault or stsvault stored; the error is a reason to log.
 pub(crate) fn session_from_json(data: &[u8]) -> Result<Credentials, String> {
-    let go: GoStsCredentials = serde_json::from_slice(data).map_err(|e| format!("line {} column {}: {}", e.line(), e.column(), e.classify() as u8))?;
+    let go: GoStsCredentials = serde_json::from_slice(data).map_err(|e| {
+        format!(
+            "line {} column {}: {}",
+            e.line(),
+            e.column(),
+            e.classify() as u8
+        )
+    })?;
     Ok(Credentials {
         access_key_id: go.access_key_id,
         secret_access_key: SecretString::from(go.secret_access_key.as_str().to_string()),
@@ -116,7 +133,12 @@ mod tests {
 
     #[test]
     fn invalid_master_json_names_the_item_without_its_contents() {
-        let err = master_from_json(br#"{"AccessKeyID":"AKIA","SecretAccessKey":"topsecret""#, "prod").unwrap_err().to_string();
+        let err = master_from_json(
+            br#"{"AccessKeyID":"AKIA","SecretAccessKey":"topsecret""#,
+            "prod",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("prod") && !err.contains("topsecret"), "{err}");
     }
 }

@@ -4,14 +4,17 @@ use super::{Backend, Item, VaultError};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// An item's data, label and description.
+type Stored = (Vec<u8>, String, String);
+
 /// Items kept in a map for the life of the value.
 #[derive(Default)]
 pub struct MemoryBackend {
-    items: Mutex<BTreeMap<String, (Vec<u8>, String, String)>>,
+    items: Mutex<BTreeMap<String, Stored>>,
 }
 
 impl MemoryBackend {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, (Vec<u8>, String, String)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Stored>> {
         self.items.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -22,11 +25,21 @@ impl Backend for MemoryBackend {
     }
 
     fn get(&self, key: &str) -> Result<Option<Item>, VaultError> {
-        Ok(self.lock().get(key).map(|(d, l, desc)| Item::new(key, d.clone(), l.clone(), desc.clone())))
+        Ok(self
+            .lock()
+            .get(key)
+            .map(|(d, l, desc)| Item::new(key, d.clone(), l.clone(), desc.clone())))
     }
 
     fn set(&self, item: &Item) -> Result<(), VaultError> {
-        self.lock().insert(item.key.clone(), (item.data().to_vec(), item.label.clone(), item.description.clone()));
+        self.lock().insert(
+            item.key.clone(),
+            (
+                item.data().to_vec(),
+                item.label.clone(),
+                item.description.clone(),
+            ),
+        );
         Ok(())
     }
 

@@ -54,14 +54,21 @@ impl Vault {
 
     /// The master keys stored for `profile`.
     pub fn get_master(&self, profile: &str) -> Result<Option<AccessKey>, VaultError> {
-        let Some(item) = self.backend.get(profile)? else { return Ok(None) };
+        let Some(item) = self.backend.get(profile)? else {
+            return Ok(None);
+        };
         formats::master_from_json(item.data(), profile).map(Some)
     }
 
     /// Stores master keys for `profile`, replacing any.
     pub fn set_master(&self, profile: &str, key: &AccessKey) -> Result<(), VaultError> {
         let data = formats::master_to_json(key);
-        self.backend.set(&Item::new(profile, data, format!("aws-vault ({profile})"), String::new()))
+        self.backend.set(&Item::new(
+            profile,
+            data,
+            format!("aws-vault ({profile})"),
+            String::new(),
+        ))
     }
 
     /// Removes the master keys of `profile`; false if there were none.
@@ -71,18 +78,31 @@ impl Vault {
 
     /// Every cached session.
     pub fn sessions(&self) -> Result<Vec<SessionMeta>, VaultError> {
-        Ok(self.backend.keys()?.iter().filter_map(|k| SessionMeta::parse(k)).collect())
+        Ok(self
+            .backend
+            .keys()?
+            .iter()
+            .filter_map(|k| SessionMeta::parse(k))
+            .collect())
     }
 
     fn session_item_name(&self, key: &SessionKey) -> Result<Option<String>, VaultError> {
         let prefix = key.matching_prefix();
-        Ok(self.backend.keys()?.into_iter().find(|k| k.starts_with(&prefix) && SessionMeta::parse(k).is_some()))
+        Ok(self
+            .backend
+            .keys()?
+            .into_iter()
+            .find(|k| k.starts_with(&prefix) && SessionMeta::parse(k).is_some()))
     }
 
     /// The cached session for `key`, whatever its expiry; invalid items are ignored.
     pub fn get_session(&self, key: &SessionKey) -> Result<Option<Credentials>, VaultError> {
-        let Some(name) = self.session_item_name(key)? else { return Ok(None) };
-        let Some(item) = self.backend.get(&name)? else { return Ok(None) };
+        let Some(name) = self.session_item_name(key)? else {
+            return Ok(None);
+        };
+        let Some(item) = self.backend.get(&name)? else {
+            return Ok(None);
+        };
         match formats::session_from_json(item.data()) {
             Ok(c) => Ok(Some(c)),
             Err(reason) => {
@@ -102,7 +122,12 @@ impl Vault {
             key.profile,
             expiration.format("%Y-%m-%dT%H:%M:%SZ")
         );
-        self.backend.set(&Item::new(&name, formats::session_to_json(creds), label, "aws-vault session".to_string()))?;
+        self.backend.set(&Item::new(
+            &name,
+            formats::session_to_json(creds),
+            label,
+            "aws-vault session".to_string(),
+        ))?;
         if let Some(old) = old.filter(|o| *o != name) {
             self.backend.remove(&old)?;
         }
@@ -119,7 +144,10 @@ impl Vault {
         self.remove_sessions_where(|_| true)
     }
 
-    fn remove_sessions_where(&self, keep_out: impl Fn(&SessionMeta) -> bool) -> Result<usize, VaultError> {
+    fn remove_sessions_where(
+        &self,
+        keep_out: impl Fn(&SessionMeta) -> bool,
+    ) -> Result<usize, VaultError> {
         let mut n = 0;
         for k in self.backend.keys()? {
             if SessionMeta::parse(&k).is_some_and(|m| keep_out(&m)) && self.backend.remove(&k)? {
@@ -150,7 +178,8 @@ mod tests {
     #[test]
     fn master_keys_round_trip_and_exclude_sessions() {
         let v = vault();
-        v.set_master("prod", &AccessKey::new("AKIAPROD", "s3cret".to_string())).unwrap();
+        v.set_master("prod", &AccessKey::new("AKIAPROD", "s3cret".to_string()))
+            .unwrap();
         let key = SessionKey::new("sts.GetSessionToken", "prod", "arn:aws:iam::1:mfa/u");
         v.set_session(&key, &session("ASIA1", 60)).unwrap();
         assert_eq!(v.master_names().unwrap(), vec!["prod".to_string()]);
@@ -174,9 +203,18 @@ mod tests {
     #[test]
     fn removing_sessions_by_profile() {
         let v = vault();
-        v.set_session(&SessionKey::new("sts.GetSessionToken", "a", ""), &session("ASIA1", 60)).unwrap();
-        v.set_session(&SessionKey::new("sts.AssumeRole", "b", "m"), &session("ASIA2", 60)).unwrap();
-        v.set_master("a", &AccessKey::new("AKIA", "x".to_string())).unwrap();
+        v.set_session(
+            &SessionKey::new("sts.GetSessionToken", "a", ""),
+            &session("ASIA1", 60),
+        )
+        .unwrap();
+        v.set_session(
+            &SessionKey::new("sts.AssumeRole", "b", "m"),
+            &session("ASIA2", 60),
+        )
+        .unwrap();
+        v.set_master("a", &AccessKey::new("AKIA", "x".to_string()))
+            .unwrap();
         assert_eq!(v.remove_sessions_for("a").unwrap(), 1);
         assert_eq!(v.sessions().unwrap().len(), 1);
         assert_eq!(v.remove_all_sessions().unwrap(), 1);

@@ -19,13 +19,26 @@ pub struct SessionKey {
 
 impl SessionKey {
     /// A key.
-    pub fn new(kind: impl Into<String>, profile: impl Into<String>, mfa_serial: impl Into<String>) -> Self {
-        Self { kind: kind.into(), profile: profile.into(), mfa_serial: mfa_serial.into() }
+    pub fn new(
+        kind: impl Into<String>,
+        profile: impl Into<String>,
+        mfa_serial: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind: kind.into(),
+            profile: profile.into(),
+            mfa_serial: mfa_serial.into(),
+        }
     }
 
     /// The item-name prefix shared by every session under this key, whatever its expiry.
     pub fn matching_prefix(&self) -> String {
-        format!("{},{},{},", self.kind, URL_SAFE_NO_PAD.encode(&self.profile), URL_SAFE_NO_PAD.encode(&self.mfa_serial))
+        format!(
+            "{},{},{},",
+            self.kind,
+            URL_SAFE_NO_PAD.encode(&self.profile),
+            URL_SAFE_NO_PAD.encode(&self.mfa_serial)
+        )
     }
 
     /// The item name for a session expiring at `expiration`.
@@ -51,14 +64,20 @@ impl SessionMeta {
     /// Parses a current-format session item name.
     pub fn parse(name: &str) -> Option<SessionMeta> {
         let mut parts = name.split(',');
-        let (kind, profile, serial, expiry) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let (kind, profile, serial, expiry) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || kind.is_empty() || profile.is_empty() || expiry.is_empty() {
             return None;
         }
         if !expiry.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let decode = |s: &str| URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| String::from_utf8(b).ok());
+        let decode = |s: &str| {
+            URL_SAFE_NO_PAD
+                .decode(s)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+        };
         Some(SessionMeta {
             kind: kind.to_string(),
             profile: decode(profile)?,
@@ -81,16 +100,23 @@ pub fn is_session_key(name: &str) -> bool {
 fn is_old_session_key(name: &str) -> bool {
     // `session,PROFILE,SERIAL,EXPIRY` (aws-vault 5), `session:PROFILE:SERIAL:EXPIRY`, `PROFILE session (UNIX)`.
     let parts: Vec<&str> = name.split(',').collect();
-    if parts.len() == 4 && parts[0] == "session" && parts[3].len() >= 2 && parts[3].bytes().all(|b| b.is_ascii_digit()) {
+    if parts.len() == 4
+        && parts[0] == "session"
+        && parts[3].len() >= 2
+        && parts[3].bytes().all(|b| b.is_ascii_digit())
+    {
         return true;
     }
     let colon: Vec<&str> = name.split(':').collect();
-    if colon.len() == 4 && colon[0] == "session" && !colon[1].is_empty() && !colon[1].contains(' ') {
+    if colon.len() == 4 && colon[0] == "session" && !colon[1].is_empty() && !colon[1].contains(' ')
+    {
         return true;
     }
     if let Some(rest) = name.strip_suffix(')') {
         if let Some((head, digits)) = rest.rsplit_once(" session (") {
-            return !head.is_empty() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+            return !head.is_empty()
+                && !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit());
         }
     }
     false
@@ -102,7 +128,11 @@ mod tests {
 
     #[test]
     fn item_names_match_aws_vault() {
-        let key = SessionKey::new("sts.GetSessionToken", "sls-administrator", "arn:aws:iam::123456789012:mfa/sls-administrator");
+        let key = SessionKey::new(
+            "sts.GetSessionToken",
+            "sls-administrator",
+            "arn:aws:iam::123456789012:mfa/sls-administrator",
+        );
         let exp = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let name = key.item_name(exp);
         assert_eq!(
@@ -120,7 +150,10 @@ mod tests {
         assert!(!is_session_key("prod"));
         assert!(!is_session_key("my,profile"));
         assert!(is_session_key("session,cHJvZA,,1600000000"));
-        assert!(is_session_key("session:prod:arn:1600000000") || is_session_key("session:prod::1600000000"));
+        assert!(
+            is_session_key("session:prod:arn:1600000000")
+                || is_session_key("session:prod::1600000000")
+        );
         assert!(is_session_key("prod session (1600000000)"));
         assert!(SessionMeta::parse("sts.AssumeRole,cHJvZA,,notanumber").is_none());
     }

@@ -10,29 +10,48 @@ use std::time::{Duration, Instant};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("../.."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("../.."))
 }
 
 /// The Python with the emulator's requirements: `$STSVAULT_PYTHON`, else the repo's `.venv`,
 /// else `python3`.
 pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("STSVAULT_PYTHON").map(PathBuf::from).filter(|p| p.exists()) {
+    if let Some(p) = std::env::var_os("STSVAULT_PYTHON")
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+    {
         return p;
     }
     let venv = repo_root().join(".venv/bin/python");
-    if venv.exists() { venv } else { PathBuf::from("python3") }
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
 }
 
 /// `python -m stsvault_emulator …` with the package on the path.
 pub fn emulator_command() -> Command {
     let mut cmd = Command::new(python());
-    cmd.env("PYTHONPATH", repo_root().join("test-support/emulator")).arg("-m").arg("stsvault_emulator");
+    cmd.env("PYTHONPATH", repo_root().join("test-support/emulator"))
+        .arg("-m")
+        .arg("stsvault_emulator");
     cmd
 }
 
 fn run_json<T: for<'de> Deserialize<'de>>(mut cmd: Command) -> T {
-    let out = cmd.stderr(Stdio::inherit()).output().expect("run the emulator tool");
-    assert!(out.status.success(), "emulator tool failed: {:?}", out.status);
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run the emulator tool");
+    assert!(
+        out.status.success(),
+        "emulator tool failed: {:?}",
+        out.status
+    );
     serde_json::from_slice(&out.stdout).expect("emulator tool printed JSON")
 }
 
@@ -116,17 +135,29 @@ impl Emulator {
             .expect("start the emulator (is the venv installed? run `make deps`)");
         let deadline = Instant::now() + Duration::from_secs(90);
         let endpoint = loop {
-            if let Ok(text) = std::fs::read_to_string(&ready) {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-                    if let Some(e) = v.get("endpoint").and_then(|e| e.as_str()) {
-                        break e.to_string();
-                    }
-                }
+            let endpoint = std::fs::read_to_string(&ready)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|v| {
+                    v.get("endpoint")
+                        .and_then(|e| e.as_str())
+                        .map(str::to_string)
+                });
+            if let Some(e) = endpoint {
+                break e;
             }
-            assert!(Instant::now() < deadline, "the emulator did not start within 90 s");
+            assert!(
+                Instant::now() < deadline,
+                "the emulator did not start within 90 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         };
-        Emulator { child, endpoint, log, _dir: dir }
+        Emulator {
+            child,
+            endpoint,
+            log,
+            _dir: dir,
+        }
     }
 
     /// Creates an IAM user with an access key and an enabled virtual MFA device.
@@ -139,12 +170,18 @@ impl Emulator {
     /// Every request the emulator has logged so far.
     pub fn calls(&self) -> Vec<Call> {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("log line is JSON")).collect()
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("log line is JSON"))
+            .collect()
     }
 
     /// The STS calls with this action.
     pub fn sts_calls(&self, action: &str) -> Vec<Call> {
-        self.calls().into_iter().filter(|c| c.is_sts(action)).collect()
+        self.calls()
+            .into_iter()
+            .filter(|c| c.is_sts(action))
+            .collect()
     }
 
     /// The log file.
@@ -170,7 +207,10 @@ impl Drop for Emulator {
 }
 
 fn unsafe_kill(pid: u32) {
-    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
 }
 
 /// The TOTP code of `seed` at now + `offset_secs` (30 = the next code).
@@ -197,7 +237,11 @@ impl Sandbox {
     pub fn new(emulator: Option<&Emulator>) -> Sandbox {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join(".aws")).expect("mkdir .aws");
-        Sandbox { dir, passphrase: "correct horse battery staple".to_string(), endpoint: emulator.map(|e| e.endpoint.clone()) }
+        Sandbox {
+            dir,
+            passphrase: "correct horse battery staple".to_string(),
+            endpoint: emulator.map(|e| e.endpoint.clone()),
+        }
     }
 
     /// The home directory.
@@ -228,7 +272,10 @@ impl Sandbox {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home())
             .env("AWS_CONFIG_FILE", self.config_path())
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.home().join(".aws/credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.home().join(".aws/credentials"),
+            )
             .env("AWS_VAULT_BACKEND", "file")
             .env("AWS_VAULT_FILE_DIR", self.vault_dir())
             .env("AWS_VAULT_FILE_PASSPHRASE", &self.passphrase)
@@ -254,7 +301,11 @@ impl Sandbox {
     /// `test-support/pty_answer.py`, answering prompts: each `(regex, source)` pair types the
     /// source (`env:NAME`, `totp:NAME`) when the regex appears. Put the secrets the sources name
     /// into the returned command's environment.
-    pub fn pty_command(&self, answers: &[(&str, &str)], program: impl AsRef<std::ffi::OsStr>) -> Command {
+    pub fn pty_command(
+        &self,
+        answers: &[(&str, &str)],
+        program: impl AsRef<std::ffi::OsStr>,
+    ) -> Command {
         let mut cmd = self.command(python());
         cmd.arg(repo_root().join("test-support/pty_answer.py"));
         for (pattern, source) in answers {
