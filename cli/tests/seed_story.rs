@@ -32,14 +32,7 @@ fn story() -> Story {
         "[profile {PROFILE}]\nmfa_serial = {}\nregion = us-east-1\n",
         user.mfa_serial
     ));
-    let out = sandbox
-        .command(BIN)
-        .args(["add", PROFILE, "--env"])
-        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
-        .output()
-        .expect("run stsvault add");
-    assert_ok(&out);
+    let out = add_keys(&sandbox, &user, PROFILE);
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .contains("Added credentials to profile \"sls-administrator\" in vault")
@@ -49,6 +42,19 @@ fn story() -> Story {
         user,
         sandbox,
     }
+}
+
+/// `stsvault add PROFILE --env` with the user's keys; asserts it succeeded.
+fn add_keys(sandbox: &Sandbox, user: &IamUser, profile: &str) -> Output {
+    let out = sandbox
+        .command(BIN)
+        .args(["add", profile, "--env"])
+        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
+        .output()
+        .expect("run stsvault add");
+    assert_ok(&out);
+    out
 }
 
 fn assert_ok(out: &Output) {
@@ -200,15 +206,7 @@ fn a_reused_mfa_code_is_refused() {
         "[profile {PROFILE}]\nmfa_serial = {m}\n\n[profile again]\nmfa_serial = {m}\n",
         m = s.user.mfa_serial
     ));
-    let add = s
-        .sandbox
-        .command(BIN)
-        .args(["add", "again", "--env"])
-        .env("AWS_ACCESS_KEY_ID", &s.user.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &s.user.secret_access_key)
-        .output()
-        .unwrap();
-    assert_ok(&add);
+    add_keys(&s.sandbox, &s.user, "again");
     let code = totp(&s.user.seed, 0);
     assert_ok(
         &s.sandbox

@@ -126,12 +126,9 @@ impl CredentialsProvider {
                     sts: endpoint,
                     ..
                 } => {
-                    let source = self.execute(source).await?;
-                    let code = self.mfa_code(profile, mfa.as_ref()).await?;
-                    let mfa_arg = mfa
-                        .as_ref()
-                        .zip(code.as_ref())
-                        .map(|(m, c)| (m.serial.as_str(), c));
+                    let (source, code) =
+                        self.source_and_code(profile, source, mfa.as_ref()).await?;
+                    let mfa_arg = code.as_ref().map(|(serial, c)| (serial.as_str(), c));
                     sts::get_session_token(profile, &target(endpoint), &source, *duration, mfa_arg)
                         .await?
                 }
@@ -149,12 +146,9 @@ impl CredentialsProvider {
                     sts: endpoint,
                     ..
                 } => {
-                    let source = self.execute(source).await?;
-                    let code = self.mfa_code(profile, mfa.as_ref()).await?;
-                    let mfa_arg = mfa
-                        .as_ref()
-                        .zip(code.as_ref())
-                        .map(|(m, c)| (m.serial.as_str(), c));
+                    let (source, code) =
+                        self.source_and_code(profile, source, mfa.as_ref()).await?;
+                    let mfa_arg = code.as_ref().map(|(serial, c)| (serial.as_str(), c));
                     let request = AssumeRoleRequest {
                         role_arn: role_arn.clone(),
                         role_session_name: role_session_name
@@ -200,8 +194,23 @@ impl CredentialsProvider {
         blocking(move || Ok(SessionCache::new(&vault, min_ttl).put(&key, &creds)?)).await
     }
 
-    async fn mfa_code(&self, profile: &str, mfa: Option<&Mfa>) -> Result<Option<SecretString>> {
-        let Some(mfa) = mfa else { return Ok(None) };
+    /// The credentials of the step below, then (only once they are in hand) the MFA code this
+    /// step needs, with its serial.
+    async fn source_and_code(
+        &self,
+        profile: &str,
+        source: &Plan,
+        mfa: Option<&Mfa>,
+    ) -> Result<(Credentials, Option<(String, SecretString)>)> {
+        let source = self.execute(source).await?;
+        let code = match mfa {
+            Some(m) => Some((m.serial.clone(), self.mfa_code(profile, m).await?)),
+            None => None,
+        };
+        Ok((source, code))
+    }
+
+    async fn mfa_code(&self, profile: &str, mfa: &Mfa) -> Result<SecretString> {
         let prompt = mfa_prompt_for(
             mfa.token.as_ref().map(|t| t.expose()),
             mfa.process.as_deref(),
@@ -212,7 +221,7 @@ impl CredentialsProvider {
             serial: mfa.serial.clone(),
         };
         let code = blocking(move || Ok(prompt.mfa_code(&request)?)).await?;
-        Ok(Some(code))
+        Ok(code)
     }
 }
 
