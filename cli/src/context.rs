@@ -66,7 +66,7 @@ impl Context {
         Ok(vault)
     }
 
-    /// A current-thread runtime for one async call.
+    /// A small runtime for the async core calls of one command.
     pub fn runtime(&self) -> CliResult<tokio::runtime::Runtime> {
         Ok(tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)

@@ -1,0 +1,267 @@
+//! `exec` options and environment end to end against the emulator: `mfa_process`, session TTLs
+//! (`AWS_SESSION_TOKEN_TTL`, `--duration`), `endpoint_url` in the profile instead of
+//! `AWS_ENDPOINT_URL`, `--debug` output without secrets, backend selection, the default
+//! command, and signals reaching the command.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Output, Stdio};
+use stsvault_test_support::{Emulator, IamUser, Sandbox, python, repo_root, totp};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
+const PROFILE: &str = "deployer";
+
+/// Extra lines for the profile, given the user and the emulator.
+type Extra = fn(&IamUser, &Emulator) -> String;
+
+fn nothing(_: &IamUser, _: &Emulator) -> String {
+    String::new()
+}
+
+/// An emulator, a user with an MFA device, and a sandbox whose config has the profile (plus
+/// `extra` lines) and whose vault has the user's keys. With `sandbox_endpoint`, commands get
+/// `AWS_ENDPOINT_URL`.
+fn setup(extra: Extra, sandbox_endpoint: bool) -> (Emulator, IamUser, Sandbox) {
+    let emulator = Emulator::start();
+    let user = emulator.setup_user(PROFILE);
+    let sandbox = Sandbox::new(sandbox_endpoint.then_some(&emulator));
+    sandbox.write_config(&format!(
+        "[profile {PROFILE}]\nmfa_serial = {}\n{}",
+        user.mfa_serial,
+        extra(&user, &emulator)
+    ));
+    let out = sandbox
+        .command(BIN)
+        .args(["add", PROFILE, "--env"])
+        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    (emulator, user, sandbox)
+}
+
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn mfa_process_supplies_the_code_without_a_terminal() {
+    let (emulator, user, sandbox) = setup(
+        |user, _| {
+            format!(
+                "mfa_process = {} -m stsvault_emulator totp --seed {}\n",
+                python().display(),
+                user.seed
+            )
+        },
+        true,
+    );
+    let out = sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--", "true"])
+        .env("PYTHONPATH", repo_root().join("test-support/emulator"))
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let gst = emulator.sts_calls("GetSessionToken");
+    assert_eq!(gst.len(), 1);
+    assert_eq!(gst[0].status, Some(200));
+    assert_eq!(
+        gst[0].param("SerialNumber").as_deref(),
+        Some(user.mfa_serial.as_str())
+    );
+}
+
+#[test]
+fn session_duration_defaults_to_one_hour() {
+    let (emulator, user, sandbox) = setup(nothing, true);
+    let code = totp(&user.seed, 0);
+    assert_ok(
+        &sandbox
+            .command(BIN)
+            .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        emulator.sts_calls("GetSessionToken")[0]
+            .param("DurationSeconds")
+            .as_deref(),
+        Some("3600")
+    );
+}
+
+#[test]
+fn session_duration_follows_aws_session_token_ttl() {
+    let (emulator, user, sandbox) = setup(nothing, true);
+    let code = totp(&user.seed, 0);
+    let out = sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+        .env("AWS_SESSION_TOKEN_TTL", "2h")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(
+        emulator.sts_calls("GetSessionToken")[0]
+            .param("DurationSeconds")
+            .as_deref(),
+        Some("7200")
+    );
+}
+
+#[test]
+fn session_duration_follows_the_duration_flag_and_rejects_nonsense() {
+    let (emulator, user, sandbox) = setup(nothing, true);
+    let bad = sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--duration", "soon", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("--duration"), "{}", stderr(&bad));
+    let code = totp(&user.seed, 0);
+    let out = sandbox
+        .command(BIN)
+        .args([
+            "exec",
+            PROFILE,
+            "-d",
+            "90m",
+            "--mfa-token",
+            &code,
+            "--",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(
+        emulator.sts_calls("GetSessionToken")[0]
+            .param("DurationSeconds")
+            .as_deref(),
+        Some("5400")
+    );
+}
+
+#[test]
+fn endpoint_url_in_the_profile_is_honoured() {
+    // The sandbox has no AWS_ENDPOINT_URL: only the profile's endpoint_url leads to the emulator.
+    let (emulator, user, sandbox) = setup(|_, e| format!("endpoint_url = {}\n", e.endpoint), false);
+    let code = totp(&user.seed, 0);
+    let out = sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(emulator.sts_calls("GetSessionToken").len(), 1);
+}
+
+#[test]
+fn debug_output_explains_the_plan_but_never_shows_a_secret() {
+    let (_emulator, user, sandbox) = setup(nothing, true);
+    let code = totp(&user.seed, 0);
+    let out = sandbox
+        .command(BIN)
+        .args([
+            "--debug",
+            "exec",
+            PROFILE,
+            "--mfa-token",
+            &code,
+            "--",
+            "sh",
+            "-c",
+            "echo \"$AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN\"",
+        ])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("GetSessionToken"),
+        "debug output should show the plan: {err}"
+    );
+    let child_saw = String::from_utf8_lossy(&out.stdout);
+    let mut secrets: Vec<&str> = child_saw.split_whitespace().collect();
+    assert_eq!(secrets.len(), 2, "session secret and token: {child_saw}");
+    secrets.push(&user.secret_access_key);
+    secrets.push(&sandbox.passphrase);
+    for s in secrets {
+        assert!(!err.contains(s), "--debug printed a secret");
+    }
+}
+
+#[test]
+fn an_unknown_backend_is_one_clear_error() {
+    let sandbox = Sandbox::new(None);
+    let out = sandbox
+        .command(BIN)
+        .args(["--backend", "pigeon", "list"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("pigeon") && err.contains("file"), "{err}");
+    let out = sandbox
+        .command(BIN)
+        .args(["list"])
+        .env("AWS_VAULT_BACKEND", "pigeon")
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && stderr(&out).contains("pigeon"));
+}
+
+#[test]
+fn without_a_command_exec_runs_the_users_shell() {
+    let (_emulator, user, sandbox) = setup(nothing, true);
+    let code = totp(&user.seed, 0);
+    let script = sandbox.home().join("fake-shell");
+    std::fs::write(&script, "#!/bin/sh\necho \"shell with $AWS_VAULT\"\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--mfa-token", &code])
+        .env("SHELL", &script)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("shell with {PROFILE}")
+    );
+}
+
+#[test]
+fn signals_reach_the_command() {
+    let (_emulator, user, sandbox) = setup(nothing, true);
+    let code = totp(&user.seed, 0);
+    let mut child = sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--mfa-token", &code, "--", "sh", "-c"])
+        .arg("trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.1; done")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(lines.next().unwrap().unwrap(), "got-term");
+    assert_eq!(child.wait().unwrap().code(), Some(7));
+}
