@@ -20,5 +20,8 @@ pub mod provider;
 pub mod sts;
 pub mod vault;
 
+pub use config::Config;
 pub use credentials::{AccessKey, Credentials};
 pub use error::{Error, Result};
+pub use provider::CredentialsProvider;
+pub use vault::Vault;

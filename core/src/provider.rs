@@ -5,7 +5,8 @@
 //! sessions (a cached session never triggers an MFA prompt) and caching the new ones. It also
 //! implements the AWS SDK for Rust's `ProvideCredentials`, so any SDK client can use it.
 
-use crate::cache::{DEFAULT_MIN_TTL, SessionCache, is_fresh};
+use crate::cache::{SessionCache, is_fresh};
+use crate::config::DEFAULT_MIN_TTL;
 use crate::config::plan::{Mfa, Plan, PlanOptions, StsEndpoint};
 use crate::config::{Config, ProfileConfig, ResolveOptions};
 use crate::prompt::{MfaPrompt, MfaRequest, Terminal, mfa_prompt_for};

@@ -7,9 +7,6 @@ use crate::vault::{SessionKey, Vault, VaultError};
 use chrono::Utc;
 use std::time::Duration;
 
-/// The safety margin aws-vault uses when `AWS_MIN_TTL` is not set.
-pub const DEFAULT_MIN_TTL: Duration = Duration::from_secs(5 * 60);
-
 /// Reads and writes cached sessions in a vault.
 pub struct SessionCache<'a> {
     vault: &'a Vault,
@@ -72,6 +69,7 @@ pub fn display_key_id(id: &str) -> String {
 mod tests {
     use super::*;
     use crate::AccessKey;
+    use crate::config::DEFAULT_MIN_TTL;
 
     fn session(minutes_left: i64) -> Credentials {
         let mut c = AccessKey::new("ASIAEXAMPLE", "s".to_string()).to_credentials();
