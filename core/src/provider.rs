@@ -5,6 +5,7 @@
 //! sessions (a cached session never triggers an MFA prompt) and caching the new ones. It also
 //! implements the AWS SDK for Rust's `ProvideCredentials`, so any SDK client can use it.
 
+use crate::cache::lock::{self, FlightLock};
 use crate::cache::{SessionCache, is_fresh};
 use crate::config::DEFAULT_MIN_TTL;
 use crate::config::plan::{Mfa, Plan, PlanOptions, StsEndpoint};
@@ -106,9 +107,29 @@ impl CredentialsProvider {
         plan: &'a Plan,
     ) -> Pin<Box<dyn Future<Output = Result<Credentials>> + Send + 'a>> {
         Box::pin(async move {
-            if let Some(c) = self.cached(plan).await? {
+            let Some(key) = session_key(plan) else {
+                return self.fetch(plan).await;
+            };
+            if let Some(c) = self.cached(&key).await? {
                 return Ok(c);
             }
+            // Single flight: one process prompts and calls STS, the others wait and re-read.
+            let _flight = self.lock(&key).await?;
+            if let Some(c) = self.cached(&key).await? {
+                return Ok(c);
+            }
+            let creds = self.fetch(plan).await?;
+            self.store(&key, &creds).await?;
+            Ok(creds)
+        })
+    }
+
+    /// Performs one plan step (and, through `execute`, the steps below it), without caching.
+    fn fetch<'a>(
+        &'a self,
+        plan: &'a Plan,
+    ) -> Pin<Box<dyn Future<Output = Result<Credentials>> + Send + 'a>> {
+        Box::pin(async move {
             let creds = match plan {
                 Plan::StoredKeys { profile } => {
                     let vault = Arc::clone(&self.inner.vault);
@@ -171,28 +192,39 @@ impl CredentialsProvider {
                     .into());
                 }
             };
-            self.store(plan, &creds).await?;
             Ok(creds)
         })
     }
 
-    async fn cached(&self, plan: &Plan) -> Result<Option<Credentials>> {
-        let Some(key) = session_key(plan) else {
-            return Ok(None);
-        };
+    async fn cached(&self, key: &SessionKey) -> Result<Option<Credentials>> {
         let vault = Arc::clone(&self.inner.vault);
         let min_ttl = self.inner.min_ttl;
+        let key = key.clone();
         blocking(move || Ok(SessionCache::new(&vault, min_ttl).get(&key)?)).await
     }
 
-    async fn store(&self, plan: &Plan, creds: &Credentials) -> Result<()> {
-        let Some(key) = session_key(plan) else {
-            return Ok(());
-        };
+    async fn store(&self, key: &SessionKey, creds: &Credentials) -> Result<()> {
         let vault = Arc::clone(&self.inner.vault);
         let min_ttl = self.inner.min_ttl;
-        let creds = creds.clone();
+        let (key, creds) = (key.clone(), creds.clone());
         blocking(move || Ok(SessionCache::new(&vault, min_ttl).put(&key, &creds)?)).await
+    }
+
+    async fn lock(&self, key: &SessionKey) -> Result<Option<FlightLock>> {
+        let key = key.clone();
+        blocking(move || {
+            let profile = key.profile.clone();
+            lock::acquire(&key, || {
+                eprintln!("stsvault: waiting for MFA in another process (profile `{profile}`)…");
+            })
+            .map_err(|e| {
+                crate::vault::VaultError::Lock {
+                    reason: e.to_string(),
+                }
+                .into()
+            })
+        })
+        .await
     }
 
     /// The credentials of the step below, then (only once they are in hand) the MFA code this

@@ -23,13 +23,13 @@ const CLEARED: [&str; 8] = [
 ];
 
 pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
-    if let Ok(current) = std::env::var("AWS_VAULT") {
-        if !current.is_empty() {
-            return Err(format!(
+    if let Ok(current) = std::env::var("AWS_VAULT")
+        && !current.is_empty()
+    {
+        return Err(format!(
                 "already running inside `stsvault exec {current}` (AWS_VAULT={current}); 'exit' from that subshell or unset AWS_VAULT to force"
             )
             .into());
-        }
     }
     let request = ctx.credential_request(
         &args.profile,

@@ -1,6 +1,9 @@
 //! Cached sessions: temporary credentials kept in the vault with their expiry and reused by
 //! every process until they are within a safety margin (`AWS_MIN_TTL`, 5 minutes by default)
 //! of expiring. The items use aws-vault's session naming, so both tools share one cache.
+//! [`lock`] makes sure only one process at a time fetches a given session.
+
+pub mod lock;
 
 use crate::Credentials;
 use crate::vault::{SessionKey, Vault, VaultError};

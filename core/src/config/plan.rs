@@ -341,9 +341,9 @@ fn mfa_words(mfa: Option<&Mfa>, chained: bool) -> String {
 /// A duration as aws-vault's flags write it (`1h`, `15m`, `3600s` when uneven).
 fn words(d: Duration) -> String {
     let s = d.as_secs();
-    if s != 0 && s % 3600 == 0 {
+    if s != 0 && s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s != 0 && s % 60 == 0 {
+    } else if s != 0 && s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")

@@ -201,19 +201,19 @@ impl Resolver<'_> {
             p.assume_role_duration = self.duration_seconds(&view)?;
         }
         fill(&mut p.source_profile_name, view.value("source_profile"));
-        if p.sso_session.is_none() {
-            if let Some(session) = view.value("sso_session") {
-                p.sso_session = Some(session.to_string());
-                // As aws-vault: the [sso-session] values replace what is set so far.
-                match self.config.sso_session_section(session) {
-                    Some(s) => {
-                        p.sso_start_url = s.value("sso_start_url").map(String::from);
-                        p.sso_region = s.value("sso_region").map(String::from);
-                        p.sso_registration_scopes =
-                            s.value("sso_registration_scopes").map(String::from);
-                    }
-                    None => tracing::debug!("[sso-session {session}] is missing"),
+        if p.sso_session.is_none()
+            && let Some(session) = view.value("sso_session")
+        {
+            p.sso_session = Some(session.to_string());
+            // As aws-vault: the [sso-session] values replace what is set so far.
+            match self.config.sso_session_section(session) {
+                Some(s) => {
+                    p.sso_start_url = s.value("sso_start_url").map(String::from);
+                    p.sso_region = s.value("sso_region").map(String::from);
+                    p.sso_registration_scopes =
+                        s.value("sso_registration_scopes").map(String::from);
                 }
+                None => tracing::debug!("[sso-session {session}] is missing"),
             }
         }
         fill(&mut p.sso_start_url, view.value("sso_start_url"));
@@ -235,16 +235,16 @@ impl Resolver<'_> {
         fill(&mut p.credential_process, view.value("credential_process"));
         fill(&mut p.mfa_process, view.value("mfa_process"));
         fill(&mut p.endpoint_url, view.value("endpoint_url"));
-        if p.session_tags.is_empty() {
-            if let Some((prop, _)) = view.get("session_tags") {
-                let origin = format!("{}:{}", self.config.config_path().display(), prop.line);
-                p.session_tags = parse_session_tags(&prop.value, &origin)?;
-            }
+        if p.session_tags.is_empty()
+            && let Some((prop, _)) = view.get("session_tags")
+        {
+            let origin = format!("{}:{}", self.config.config_path().display(), prop.line);
+            p.session_tags = parse_session_tags(&prop.value, &origin)?;
         }
-        if p.transitive_session_tags.is_empty() {
-            if let Some(tags) = view.value("transitive_session_tags") {
-                p.transitive_session_tags = parse_transitive_tags(tags);
-            }
+        if p.transitive_session_tags.is_empty()
+            && let Some(tags) = view.value("transitive_session_tags")
+        {
+            p.transitive_session_tags = parse_transitive_tags(tags);
         }
         if p.ignore_configured_endpoint_urls.is_none() {
             p.ignore_configured_endpoint_urls = view
@@ -316,10 +316,10 @@ fn apply_env(p: &mut ProfileConfig, env: &EnvVars, active: bool) -> Result<(), C
         ("AWS_FEDERATION_TOKEN_TTL", &mut p.federation_token_duration),
     ];
     for (var, slot) in durations {
-        if slot.is_zero() {
-            if let Some(d) = env.duration(var)? {
-                *slot = d;
-            }
+        if slot.is_zero()
+            && let Some(d) = env.duration(var)?
+        {
+            *slot = d;
         }
     }
     if active {

@@ -74,6 +74,14 @@ pub enum VaultError {
         /// The backends available.
         available: String,
     },
+    /// The lock that keeps two processes from fetching the same session failed.
+    #[error(
+        "could not take the session lock ({reason}); check that the lock directory (STSVAULT_LOCK_DIR, XDG_RUNTIME_DIR or ~/.cache/stsvault) is writable"
+    )]
+    Lock {
+        /// The OS error.
+        reason: String,
+    },
     /// The plan needs master keys that are not in the vault.
     #[error(
         "no credentials are stored for profile `{profile}`; add them with `stsvault add {profile}`"

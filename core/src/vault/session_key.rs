@@ -112,12 +112,12 @@ fn is_old_session_key(name: &str) -> bool {
     {
         return true;
     }
-    if let Some(rest) = name.strip_suffix(')') {
-        if let Some((head, digits)) = rest.rsplit_once(" session (") {
-            return !head.is_empty()
-                && !digits.is_empty()
-                && digits.bytes().all(|b| b.is_ascii_digit());
-        }
+    if let Some(rest) = name.strip_suffix(')')
+        && let Some((head, digits)) = rest.rsplit_once(" session (")
+    {
+        return !head.is_empty()
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit());
     }
     false
 }

@@ -1,0 +1,82 @@
+//! One MFA prompt however many processes ask at once: 8 concurrent `stsvault exec` on a cold
+//! cache against the TOTP-checking emulator make one prompt and one STS call, and all succeed.
+
+use std::process::Stdio;
+use stsvault_test_support::{Emulator, Sandbox, python};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
+const PROFILE: &str = "sls-administrator";
+const PROCESSES: usize = 8;
+
+#[test]
+fn concurrent_execs_on_a_cold_cache_prompt_once_and_call_sts_once() {
+    let emulator = Emulator::start();
+    let user = emulator.setup_user(PROFILE);
+    let sandbox = Sandbox::new(Some(&emulator));
+    let prompts = sandbox.home().join("prompts.log");
+    // The "prompt": records that it was asked, waits a little (a person typing), prints the code.
+    let mfa_process = format!(
+        "echo asked >> {log}; sleep 1; {py} -m stsvault_emulator totp --seed {seed}",
+        log = prompts.display(),
+        py = python().display(),
+        seed = user.seed
+    );
+    sandbox.write_config(&format!(
+        "[profile {PROFILE}]\nmfa_serial = {}\nmfa_process = {mfa_process}\n",
+        user.mfa_serial
+    ));
+    let add = sandbox
+        .command(BIN)
+        .args(["add", PROFILE, "--env"])
+        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+
+    let children: Vec<_> = (0..PROCESSES)
+        .map(|_| {
+            sandbox
+                .command(BIN)
+                .args(["exec", PROFILE, "--", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"])
+                .env(
+                    "PYTHONPATH",
+                    stsvault_test_support::repo_root().join("test-support/emulator"),
+                )
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+
+    let mut keys = std::collections::BTreeSet::new();
+    let mut waited = 0;
+    for out in &outputs {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        keys.insert(String::from_utf8_lossy(&out.stdout).trim().to_string());
+        waited += usize::from(err.contains("waiting for MFA in another process"));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&prompts).unwrap().lines().count(),
+        1,
+        "exactly one MFA prompt"
+    );
+    let gst = emulator.sts_calls("GetSessionToken");
+    assert_eq!(gst.len(), 1, "exactly one STS call: {gst:?}");
+    assert_eq!(
+        keys.len(),
+        1,
+        "every process got the same session: {keys:?}"
+    );
+    assert_eq!(
+        keys.first().map(String::as_str),
+        gst[0].issued_access_key_id.as_deref()
+    );
+    assert!(waited >= 1, "the waiting processes say so on stderr");
+}
