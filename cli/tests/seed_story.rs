@@ -291,3 +291,48 @@ fn without_a_terminal_the_mfa_prompt_says_how_to_supply_the_code() {
     );
     assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
 }
+
+#[test]
+fn add_prompts_for_the_keys_and_passphrase_on_the_terminal() {
+    let sandbox = Sandbox::new(None);
+    let mut cmd = sandbox.pty_command(
+        &[
+            ("Access Key ID: ", "env:TEST_KEY_ID"),
+            ("Secret Access Key: ", "env:TEST_SECRET"),
+            ("passphrase to unlock", "env:TEST_VAULT_PASSPHRASE"),
+        ],
+        BIN,
+    );
+    cmd.args(["add", PROFILE])
+        .env_remove("AWS_VAULT_FILE_PASSPHRASE")
+        .env("TEST_KEY_ID", "AKIAINTERACTIVETEST1")
+        .env("TEST_SECRET", "typed-secret-never-echoed")
+        .env("TEST_VAULT_PASSPHRASE", &sandbox.passphrase);
+    let out = cmd.output().unwrap();
+    assert_ok(&out);
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("Added credentials to profile \"sls-administrator\" in vault"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("AKIAINTERACTIVETEST1"),
+        "the key id is echoed: {screen}"
+    );
+    assert!(
+        !screen.contains("typed-secret-never-echoed"),
+        "the secret must not be echoed: {screen}"
+    );
+    // --add-config (the default) created the profile; the keys are in the vault.
+    assert!(
+        std::fs::read_to_string(sandbox.config_path())
+            .unwrap()
+            .contains("[profile sls-administrator]")
+    );
+    let list = sandbox
+        .command(BIN)
+        .args(["list", "--credentials"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), PROFILE);
+}
