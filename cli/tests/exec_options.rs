@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Output, Stdio};
-use stsvault_test_support::{Emulator, IamUser, Sandbox, python, repo_root, totp};
+use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, repo_root, totp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
@@ -29,25 +29,8 @@ fn setup(extra: Extra, sandbox_endpoint: bool) -> (Emulator, IamUser, Sandbox) {
         user.mfa_serial,
         extra(&user, &emulator)
     ));
-    let out = sandbox
-        .command(BIN)
-        .args(["add", PROFILE, "--env"])
-        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
-        .output()
-        .unwrap();
-    assert_ok(&out);
+    sandbox.add_keys(BIN, PROFILE, &user);
     (emulator, user, sandbox)
-}
-
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn stderr(out: &Output) -> String {
@@ -72,7 +55,7 @@ fn mfa_process_supplies_the_code_without_a_terminal() {
         .env("PYTHONPATH", repo_root().join("test-support/emulator"))
         .output()
         .unwrap();
-    assert_ok(&out);
+    assert_success(&out);
     let gst = emulator.sts_calls("GetSessionToken");
     assert_eq!(gst.len(), 1);
     assert_eq!(gst[0].status, Some(200));
@@ -86,7 +69,7 @@ fn mfa_process_supplies_the_code_without_a_terminal() {
 fn session_duration_defaults_to_one_hour() {
     let (emulator, user, sandbox) = setup(nothing, true);
     let code = totp(&user.seed, 0);
-    assert_ok(
+    assert_success(
         &sandbox
             .command(BIN)
             .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
@@ -111,7 +94,7 @@ fn session_duration_follows_aws_session_token_ttl() {
         .env("AWS_SESSION_TOKEN_TTL", "2h")
         .output()
         .unwrap();
-    assert_ok(&out);
+    assert_success(&out);
     assert_eq!(
         emulator.sts_calls("GetSessionToken")[0]
             .param("DurationSeconds")
@@ -145,7 +128,7 @@ fn session_duration_follows_the_duration_flag_and_rejects_nonsense() {
         ])
         .output()
         .unwrap();
-    assert_ok(&out);
+    assert_success(&out);
     assert_eq!(
         emulator.sts_calls("GetSessionToken")[0]
             .param("DurationSeconds")
@@ -164,7 +147,7 @@ fn endpoint_url_in_the_profile_is_honoured() {
         .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
         .output()
         .unwrap();
-    assert_ok(&out);
+    assert_success(&out);
     assert_eq!(emulator.sts_calls("GetSessionToken").len(), 1);
 }
 
@@ -187,7 +170,7 @@ fn debug_output_explains_the_plan_but_never_shows_a_secret() {
         ])
         .output()
         .unwrap();
-    assert_ok(&out);
+    assert_success(&out);
     let err = stderr(&out);
     assert!(
         err.contains("GetSessionToken"),
@@ -237,7 +220,7 @@ fn without_a_command_exec_runs_the_users_shell() {
         .env("SHELL", &script)
         .output()
         .unwrap();
-    assert_ok(&out);
+    assert_success(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("shell with {PROFILE}")

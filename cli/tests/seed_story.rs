@@ -3,7 +3,7 @@
 //! real terminal), the session cache, MFA failures, exit codes and nesting.
 
 use std::process::Output;
-use stsvault_test_support::{Emulator, IamUser, Sandbox, python, totp};
+use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, totp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "sls-administrator";
@@ -32,7 +32,7 @@ fn story() -> Story {
         "[profile {PROFILE}]\nmfa_serial = {}\nregion = us-east-1\n",
         user.mfa_serial
     ));
-    let out = add_keys(&sandbox, &user, PROFILE);
+    let out = sandbox.add_keys(BIN, PROFILE, &user);
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .contains("Added credentials to profile \"sls-administrator\" in vault")
@@ -42,29 +42,6 @@ fn story() -> Story {
         user,
         sandbox,
     }
-}
-
-/// `stsvault add PROFILE --env` with the user's keys; asserts it succeeded.
-fn add_keys(sandbox: &Sandbox, user: &IamUser, profile: &str) -> Output {
-    let out = sandbox
-        .command(BIN)
-        .args(["add", profile, "--env"])
-        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
-        .output()
-        .expect("run stsvault add");
-    assert_ok(&out);
-    out
-}
-
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn whoami(out: &Output) -> serde_json::Value {
@@ -99,7 +76,7 @@ fn exec_on_terminal(s: &Story) -> Output {
 fn seed_story_asks_passphrase_and_mfa_once_and_hands_out_only_the_session() {
     let s = story();
     let out = exec_on_terminal(&s);
-    assert_ok(&out);
+    assert_success(&out);
     let screen = String::from_utf8_lossy(&out.stdout);
     assert_eq!(screen.matches("Enter MFA code for").count(), 1, "{screen}");
     assert!(screen.contains(&s.user.mfa_serial), "{screen}");
@@ -146,7 +123,7 @@ fn seed_story_asks_passphrase_and_mfa_once_and_hands_out_only_the_session() {
 #[test]
 fn second_exec_within_the_ttl_makes_no_sts_call_and_no_prompt() {
     let s = story();
-    assert_ok(&exec_on_terminal(&s));
+    assert_success(&exec_on_terminal(&s));
     // No terminal, no MFA source at all: only the cache can answer.
     let out = s
         .sandbox
@@ -156,10 +133,10 @@ fn second_exec_within_the_ttl_makes_no_sts_call_and_no_prompt() {
         .args(["-c", WHOAMI])
         .output()
         .unwrap();
-    assert_ok(&out);
+    assert_success(&out);
     assert_eq!(s.emulator.sts_calls("GetSessionToken").len(), 1);
     let list = s.sandbox.command(BIN).args(["list"]).output().unwrap();
-    assert_ok(&list);
+    assert_success(&list);
     let table = String::from_utf8_lossy(&list.stdout);
     assert!(table.contains("sts.GetSessionToken:"), "{table}");
     assert!(
@@ -194,7 +171,7 @@ fn wrong_mfa_code_fails_clearly_and_caches_nothing() {
         .args(["list", "--sessions"])
         .output()
         .unwrap();
-    assert_ok(&sessions);
+    assert_success(&sessions);
     assert!(String::from_utf8_lossy(&sessions.stdout).trim().is_empty());
 }
 
@@ -206,9 +183,9 @@ fn a_reused_mfa_code_is_refused() {
         "[profile {PROFILE}]\nmfa_serial = {m}\n\n[profile again]\nmfa_serial = {m}\n",
         m = s.user.mfa_serial
     ));
-    add_keys(&s.sandbox, &s.user, "again");
+    s.sandbox.add_keys(BIN, "again", &s.user);
     let code = totp(&s.user.seed, 0);
-    assert_ok(
+    assert_success(
         &s.sandbox
             .command(BIN)
             .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
@@ -305,18 +282,18 @@ fn add_prompts_for_the_keys_and_passphrase_on_the_terminal() {
     );
     cmd.args(["add", PROFILE])
         .env_remove("AWS_VAULT_FILE_PASSPHRASE")
-        .env("TEST_KEY_ID", "AKIAINTERACTIVETEST1")
+        .env("TEST_KEY_ID", "AKIA-INTERACTIVE-TEST")
         .env("TEST_SECRET", "typed-secret-never-echoed")
         .env("TEST_VAULT_PASSPHRASE", &sandbox.passphrase);
     let out = cmd.output().unwrap();
-    assert_ok(&out);
+    assert_success(&out);
     let screen = String::from_utf8_lossy(&out.stdout);
     assert!(
         screen.contains("Added credentials to profile \"sls-administrator\" in vault"),
         "{screen}"
     );
     assert!(
-        screen.contains("AKIAINTERACTIVETEST1"),
+        screen.contains("AKIA-INTERACTIVE-TEST"),
         "the key id is echoed: {screen}"
     );
     assert!(

@@ -22,14 +22,7 @@ fn sls_deploy_through_exec_is_signed_only_by_the_mfa_session() {
         "[profile sls-administrator]\nmfa_serial = {}\n",
         user.mfa_serial
     ));
-    let add = sandbox
-        .command(BIN)
-        .args(["add", "sls-administrator", "--env"])
-        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
-        .output()
-        .unwrap();
-    assert!(add.status.success());
+    sandbox.add_keys(BIN, "sls-administrator", &user);
 
     let mut cmd = sandbox.pty_command(
         &[

@@ -25,14 +25,7 @@ fn concurrent_execs_on_a_cold_cache_prompt_once_and_call_sts_once() {
         "[profile {PROFILE}]\nmfa_serial = {}\nmfa_process = {mfa_process}\n",
         user.mfa_serial
     ));
-    let add = sandbox
-        .command(BIN)
-        .args(["add", PROFILE, "--env"])
-        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
-        .output()
-        .unwrap();
-    assert!(add.status.success());
+    sandbox.add_keys(BIN, PROFILE, &user);
 
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| {

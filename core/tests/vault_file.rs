@@ -23,7 +23,7 @@ fn open(dir: &Path, passphrase: &str) -> Vault {
 
 fn key() -> AccessKey {
     AccessKey::new(
-        "AKIAROUNDTRIPEXAMPLE",
+        "AKIA-ROUNDTRIP-EXAMPLE",
         SecretString::from("round/trip+secret".to_string()),
     )
 }
@@ -57,7 +57,7 @@ fn round_trip_across_vault_instances() {
 
     let again = open(&dir, PASS);
     let got = again.get_master("prod").unwrap().unwrap();
-    assert_eq!(got.access_key_id, "AKIAROUNDTRIPEXAMPLE");
+    assert_eq!(got.access_key_id, "AKIA-ROUNDTRIP-EXAMPLE");
     assert_eq!(got.secret_access_key.expose_secret(), "round/trip+secret");
     let s = again.get_session(&session_key).unwrap().unwrap();
     assert_eq!(s.session_token_str(), Some("stoken"));
@@ -82,7 +82,7 @@ fn files_are_0600_in_a_0700_directory_and_hold_no_plaintext() {
             "{path:?}"
         );
         let text = String::from_utf8_lossy(&bytes);
-        assert!(!text.contains("round/trip+secret") && !text.contains("AKIAROUNDTRIPEXAMPLE"));
+        assert!(!text.contains("round/trip+secret") && !text.contains("AKIA-ROUNDTRIP-EXAMPLE"));
     }
 }
 
@@ -224,7 +224,7 @@ fn items_written_here_open_with_joserfc_in_aws_vault_layout() {
     assert!(v["header"]["created"].is_string());
     assert_eq!(v["item"]["Key"], "team/prod");
     assert_eq!(v["item"]["Label"], "aws-vault (team/prod)");
-    assert_eq!(v["item"]["Data"]["AccessKeyID"], "AKIAROUNDTRIPEXAMPLE");
+    assert_eq!(v["item"]["Data"]["AccessKeyID"], "AKIA-ROUNDTRIP-EXAMPLE");
     assert_eq!(v["item"]["Data"]["SecretAccessKey"], "round/trip+secret");
     assert_eq!(v["item"]["Data"]["Expires"], "0001-01-01T00:00:00Z");
 }

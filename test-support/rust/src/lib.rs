@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The repository root.
@@ -213,6 +213,17 @@ fn unsafe_kill(pid: u32) {
         .status();
 }
 
+/// Asserts that a command succeeded, showing its output when it did not.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The TOTP code of `seed` at now + `offset_secs` (30 = the next code).
 pub fn totp(seed: &str, offset_secs: i64) -> String {
     let out = emulator_command()
@@ -295,6 +306,19 @@ impl Sandbox {
             cmd.env("AWS_ENDPOINT_URL", e);
         }
         cmd
+    }
+
+    /// `BIN add PROFILE --env` with `user`'s keys in the environment; asserts it succeeded.
+    pub fn add_keys(&self, bin: &str, profile: &str, user: &IamUser) -> Output {
+        let out = self
+            .command(bin)
+            .args(["add", profile, "--env"])
+            .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
+            .output()
+            .expect("run stsvault add");
+        assert_success(&out);
+        out
     }
 
     /// Like [`Sandbox::command`], but run in a real pseudo-terminal by
