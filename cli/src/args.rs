@@ -46,6 +46,15 @@ pub enum Command {
     ///
     /// Example: `stsvault exec sls-administrator -- sls deploy --verbose -s prod`
     Exec(ExecArgs),
+    /// Remove credentials (and their cached sessions) from the secure keystore.
+    ///
+    /// Example: `stsvault remove --force old-profile`
+    #[command(alias = "rm")]
+    Remove(RemoveArgs),
+    /// Clear temporary credentials (cached sessions) from the secure keystore.
+    ///
+    /// Example: `stsvault clear sls-administrator`, or `stsvault clear` for every profile.
+    Clear(ClearArgs),
 }
 
 impl Command {
@@ -55,6 +64,8 @@ impl Command {
             Command::Add(_) => "add",
             Command::List(_) => "list",
             Command::Exec(_) => "exec",
+            Command::Remove(_) => "remove",
+            Command::Clear(_) => "clear",
         }
     }
 }
@@ -111,4 +122,24 @@ pub struct ExecArgs {
     /// Command arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// `remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// Name of the profile.
+    pub profile: String,
+    /// Only remove sessions, leave credentials intact.
+    #[arg(short = 's', long)]
+    pub sessions_only: bool,
+    /// Remove without asking.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+/// `clear`.
+#[derive(Debug, Args)]
+pub struct ClearArgs {
+    /// Name of the profile; every profile's sessions when omitted.
+    pub profile: Option<String>,
 }

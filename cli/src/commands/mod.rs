@@ -1,8 +1,10 @@
 //! One module per command; each turns parsed arguments into calls on core and prints.
 
 mod add;
+mod clear;
 mod exec;
 mod list;
+mod remove;
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
@@ -18,5 +20,7 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Add(a) => add::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::List(a) => list::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Exec(a) => exec::run(&ctx, a),
+        Command::Remove(a) => remove::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::Clear(a) => clear::run(&ctx, a).map(|()| ExitCode::SUCCESS),
     }
 }

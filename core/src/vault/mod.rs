@@ -139,9 +139,16 @@ impl Vault {
         self.remove_sessions_where(|m| m.profile == profile)
     }
 
-    /// Removes every cached session; returns how many.
+    /// Removes every cached session, in the current or an older aws-vault format; returns how
+    /// many.
     pub fn remove_all_sessions(&self) -> Result<usize, VaultError> {
-        self.remove_sessions_where(|_| true)
+        let mut n = 0;
+        for k in self.backend.keys()? {
+            if is_session_key(&k) && self.backend.remove(&k)? {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     fn remove_sessions_where(
@@ -215,9 +222,21 @@ mod tests {
         .unwrap();
         v.set_master("a", &AccessKey::new("AKIA", "x".to_string()))
             .unwrap();
+        v.backend
+            .set(&Item::new(
+                "a session (1600000000)",
+                b"{}".to_vec(),
+                String::new(),
+                String::new(),
+            ))
+            .unwrap();
         assert_eq!(v.remove_sessions_for("a").unwrap(), 1);
         assert_eq!(v.sessions().unwrap().len(), 1);
-        assert_eq!(v.remove_all_sessions().unwrap(), 1);
+        assert_eq!(
+            v.remove_all_sessions().unwrap(),
+            2,
+            "the old-format session goes too"
+        );
         assert!(v.has_master("a").unwrap());
     }
 }
