@@ -42,8 +42,8 @@ export DEMO_SEED; DEMO_SEED=$(field seed)
 export DEMO_PASSPHRASE="demo passphrase $RANDOM$RANDOM"
 answer=("$PY" "$PWD/test-support/pty_answer.py"
   --answer 'Access Key ID: =env:DEMO_KEY_ID'
-  --answer 'Secret Access Key: =env:DEMO_SECRET'
-  --answer 'passphrase to unlock[^\n]*: =env:DEMO_PASSPHRASE'
+  --answer 'Secret Access Key: =hidden-env:DEMO_SECRET'
+  --answer 'passphrase to unlock[^\n]*: =hidden-env:DEMO_PASSPHRASE'
   --answer 'Enter MFA code for[^\n]*: =totp:DEMO_SEED' --)
 
 say "\$ stsvault add sls-administrator"

@@ -58,7 +58,7 @@ fn whoami(out: &Output) -> serde_json::Value {
 fn exec_on_terminal(s: &Story) -> Output {
     let mut cmd = s.sandbox.pty_command(
         &[
-            ("passphrase to unlock", "env:TEST_VAULT_PASSPHRASE"),
+            ("passphrase to unlock", "hidden-env:TEST_VAULT_PASSPHRASE"),
             ("Enter MFA code for", "totp:TEST_MFA_SEED"),
         ],
         BIN,
@@ -275,8 +275,8 @@ fn add_prompts_for_the_keys_and_passphrase_on_the_terminal() {
     let mut cmd = sandbox.pty_command(
         &[
             ("Access Key ID: ", "env:TEST_KEY_ID"),
-            ("Secret Access Key: ", "env:TEST_SECRET"),
-            ("passphrase to unlock", "env:TEST_VAULT_PASSPHRASE"),
+            ("Secret Access Key: ", "hidden-env:TEST_SECRET"),
+            ("passphrase to unlock", "hidden-env:TEST_VAULT_PASSPHRASE"),
         ],
         BIN,
     );
@@ -297,7 +297,7 @@ fn add_prompts_for_the_keys_and_passphrase_on_the_terminal() {
         "the key id is echoed: {screen}"
     );
     assert!(
-        !screen.contains("typed-secret-never-echoed"),
+        !screen.contains("typed-secret-never-echoed") && !screen.contains(&sandbox.passphrase),
         "the secret must not be echoed: {screen}"
     );
     // --add-config (the default) created the profile; the keys are in the vault.

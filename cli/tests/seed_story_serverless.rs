@@ -26,7 +26,7 @@ fn sls_deploy_through_exec_is_signed_only_by_the_mfa_session() {
 
     let mut cmd = sandbox.pty_command(
         &[
-            ("passphrase to unlock", "env:TEST_VAULT_PASSPHRASE"),
+            ("passphrase to unlock", "hidden-env:TEST_VAULT_PASSPHRASE"),
             ("Enter MFA code for", "totp:TEST_MFA_SEED"),
         ],
         BIN,

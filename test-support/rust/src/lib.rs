@@ -323,7 +323,7 @@ impl Sandbox {
 
     /// Like [`Sandbox::command`], but run in a real pseudo-terminal by
     /// `test-support/pty_answer.py`, answering prompts: each `(regex, source)` pair types the
-    /// source (`env:NAME`, `totp:NAME`) when the regex appears. Put the secrets the sources name
+    /// source (`env:NAME`, `hidden-env:NAME` for secrets typed with echo off, `totp:NAME`) when the regex appears. Put the secrets the sources name
     /// into the returned command's environment.
     pub fn pty_command(
         &self,
