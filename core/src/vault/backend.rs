@@ -61,13 +61,33 @@ pub trait Backend: Send + Sync {
 pub enum BackendKind {
     /// Encrypted files, one per item (aws-vault's `file`).
     File,
+    /// The freedesktop Secret Service over D-Bus (GNOME Keyring, KWallet 6, KeePassXC).
+    SecretService,
+    /// KDE's wallet through kwalletd's own D-Bus API.
+    KWallet,
+    /// The Linux kernel keyring.
+    Keyctl,
+    /// The `pass` password store.
+    Pass,
+    /// The macOS Keychain.
+    Keychain,
+    /// The Windows Credential Manager.
+    WinCred,
     /// In memory, for tests.
     Memory,
 }
 
 impl BackendKind {
-    const ALL: [(&'static str, BackendKind); 2] =
-        [("file", BackendKind::File), ("memory", BackendKind::Memory)];
+    const ALL: [(&'static str, BackendKind); 8] = [
+        ("keychain", BackendKind::Keychain),
+        ("wincred", BackendKind::WinCred),
+        ("secret-service", BackendKind::SecretService),
+        ("kwallet", BackendKind::KWallet),
+        ("keyctl", BackendKind::Keyctl),
+        ("pass", BackendKind::Pass),
+        ("file", BackendKind::File),
+        ("memory", BackendKind::Memory),
+    ];
 
     /// The backend's name.
     pub fn name(self) -> &'static str {
@@ -77,6 +97,29 @@ impl BackendKind {
             .map(|(n, _)| *n)
             .unwrap_or("file")
     }
+
+    /// True when this build can use the backend on this platform.
+    pub fn is_supported(self) -> bool {
+        match self {
+            BackendKind::File | BackendKind::Memory => true,
+            BackendKind::SecretService | BackendKind::KWallet => {
+                cfg!(all(unix, not(target_os = "macos")))
+            }
+            BackendKind::Keyctl => cfg!(target_os = "linux"),
+            BackendKind::Pass => cfg!(unix),
+            BackendKind::Keychain => cfg!(target_os = "macos"),
+            BackendKind::WinCred => cfg!(windows),
+        }
+    }
+
+    /// The backends this platform supports, in aws-vault's order (`memory` left out).
+    pub fn supported() -> Vec<BackendKind> {
+        Self::ALL
+            .iter()
+            .map(|(_, k)| *k)
+            .filter(|k| k.is_supported() && *k != BackendKind::Memory)
+            .collect()
+    }
 }
 
 impl FromStr for BackendKind {
@@ -85,15 +128,44 @@ impl FromStr for BackendKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .iter()
-            .find(|(n, _)| *n == s)
+            .find(|(n, k)| *n == s && k.is_supported())
             .map(|(_, k)| *k)
             .ok_or_else(|| VaultError::UnknownBackend {
                 name: s.to_string(),
-                available: Self::ALL
+                available: Self::supported()
                     .iter()
-                    .map(|(n, _)| *n)
+                    .map(|k| k.name())
                     .collect::<Vec<_>>()
                     .join(", "),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_for_supported_backends() {
+        for k in BackendKind::supported() {
+            assert_eq!(k.name().parse::<BackendKind>().unwrap(), k);
+        }
+        assert_eq!(
+            "memory".parse::<BackendKind>().unwrap(),
+            BackendKind::Memory
+        );
+        #[cfg(target_os = "linux")]
+        {
+            let names: Vec<_> = BackendKind::supported().iter().map(|k| k.name()).collect();
+            assert_eq!(
+                names,
+                ["secret-service", "kwallet", "keyctl", "pass", "file"]
+            );
+            let err = "keychain".parse::<BackendKind>().unwrap_err().to_string();
+            assert!(
+                err.contains("secret-service, kwallet, keyctl, pass, file"),
+                "{err}"
+            );
+        }
     }
 }

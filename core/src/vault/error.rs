@@ -74,6 +74,54 @@ pub enum VaultError {
         /// The backends available.
         available: String,
     },
+    /// A backend's service cannot be reached: no session bus, no keyring daemon, a program
+    /// missing.
+    #[error("the `{backend}` vault backend is not available: {reason}; {hint}")]
+    Unavailable {
+        /// The backend (`secret-service`, `kwallet`, …).
+        backend: &'static str,
+        /// What is missing.
+        reason: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// The backend's store is locked and was not unlocked: the keyring's prompt was dismissed
+    /// or could not be shown.
+    #[error(
+        "the `{backend}` vault backend could not {action}: {what} is locked or needs a new password, and the keyring's prompt was dismissed or could not be shown; {hint}"
+    )]
+    Locked {
+        /// The backend.
+        backend: &'static str,
+        /// What was being done ("read `prod`", "create the collection `awsvault`"…).
+        action: String,
+        /// The locked thing ("the collection `awsvault`", "the wallet `aws-vault`").
+        what: String,
+        /// How to unlock it, or what to use instead.
+        hint: &'static str,
+    },
+    /// A backend call failed for another reason.
+    #[error("the `{backend}` vault backend could not {action}: {reason}")]
+    Backend {
+        /// The backend.
+        backend: &'static str,
+        /// What was being done ("read `prod`", "list items"…).
+        action: String,
+        /// The service's error.
+        reason: String,
+    },
+    /// An item in an OS keyring is not a vault item.
+    #[error(
+        "the item `{item}` in the `{backend}` vault is not an aws-vault item ({reason}); remove it with `stsvault remove {item}` (or your keyring's own tool) and add it again"
+    )]
+    CorruptItem {
+        /// The backend.
+        backend: &'static str,
+        /// The item name.
+        item: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The lock that keeps two processes from fetching the same session failed.
     #[error(
         "could not take the session lock ({reason}); check that the lock directory (STSVAULT_LOCK_DIR, XDG_RUNTIME_DIR or ~/.cache/stsvault) is writable"

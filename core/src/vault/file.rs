@@ -4,12 +4,10 @@
 //! whose payload is keyring's Item JSON. Writes are atomic (temp file + fsync + rename), files
 //! are 0600 in a 0700 directory.
 
-use super::{Backend, Item, VaultError};
+use super::{Backend, Item, VaultError, item_json};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use josekit::jwe::{JweHeader, PBES2_HS256_A128KW};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -36,23 +34,6 @@ pub struct FileBackend {
     dir: PathBuf,
     ask: PassphraseFn,
     passphrase: Mutex<Option<SecretString>>,
-}
-
-/// keyring's Item as JSON (Go field names; `Data` is base64 as Go encodes `[]byte`).
-#[derive(Serialize, Deserialize)]
-struct ItemJson {
-    #[serde(rename = "Key")]
-    key: String,
-    #[serde(rename = "Data", default)]
-    data: Zeroizing<String>,
-    #[serde(rename = "Label", default)]
-    label: String,
-    #[serde(rename = "Description", default)]
-    description: String,
-    #[serde(rename = "KeychainNotTrustApplication", default)]
-    keychain_not_trust_application: bool,
-    #[serde(rename = "KeychainNotSynchronizable", default)]
-    keychain_not_synchronizable: bool,
 }
 
 impl FileBackend {
@@ -178,36 +159,15 @@ impl Backend for FileBackend {
             Err(e) => return Err(VaultError::io("reading", &path, e)),
         };
         let payload = self.decrypt(&path, &token)?;
-        let json: ItemJson = serde_json::from_slice(&payload).map_err(|e| VaultError::Corrupt {
-            path: path.clone(),
-            reason: format!("its item JSON is invalid ({e})"),
-        })?;
-        let data = Zeroizing::new(STANDARD.decode(json.data.as_bytes()).map_err(|_| {
-            VaultError::Corrupt {
-                path: path.clone(),
-                reason: "its Data is not base64".into(),
-            }
-        })?);
-        Ok(Some(Item::new(
-            json.key,
-            data.to_vec(),
-            json.label,
-            json.description,
-        )))
+        item_json::decode(&payload)
+            .map(Some)
+            .map_err(|reason| VaultError::Corrupt { path, reason })
     }
 
     fn set(&self, item: &Item) -> Result<(), VaultError> {
         self.ensure_dir()?;
         self.verify_passphrase_against(&item.key)?;
-        let json = ItemJson {
-            key: item.key.clone(),
-            data: Zeroizing::new(STANDARD.encode(item.data())),
-            label: item.label.clone(),
-            description: item.description.clone(),
-            keychain_not_trust_application: false,
-            keychain_not_synchronizable: false,
-        };
-        let payload = Zeroizing::new(serde_json::to_vec(&json).map_err(|e| encrypt_err(item, e))?);
+        let payload = item_json::encode(item);
         let passphrase = self.passphrase()?;
         let mut header = JweHeader::new();
         header.set_content_encryption("A256GCM");
@@ -295,22 +255,7 @@ fn escape(key: &str) -> String {
 }
 
 fn unescape(name: &str) -> String {
-    let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| name.to_string())
+    super::names::unescape_hex(name, b'%')
 }
 
 #[cfg(test)]

@@ -1,20 +1,42 @@
 //! The vault: master keys and cached sessions, stored in an encrypted backend using aws-vault's
 //! item names and JSON shapes, so an existing aws-vault vault works as it is.
 //!
-//! - [`Backend`] is what a storage backend implements (file, memory; OS keyrings to come);
+//! - [`Backend`] is what a storage backend implements (file, secret-service, kwallet, keyctl,
+//!   pass, keychain, wincred; memory for tests);
+//! - [`BackendOptions`] selects and opens one as aws-vault does;
 //! - [`Vault`] speaks aws-vault's conventions on top of any backend.
 
 mod backend;
 mod error;
 mod file;
 mod formats;
+mod item_json;
+#[cfg(target_os = "linux")]
+mod keyctl;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod kwallet;
 mod memory;
+mod names;
+mod open;
+#[cfg(unix)]
+mod pass;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod secret_service;
 mod session_key;
 
 pub use backend::{Backend, BackendKind, Item};
 pub use error::VaultError;
 pub use file::{FileBackend, PassphraseFn, default_file_dir};
+#[cfg(target_os = "linux")]
+pub use keyctl::{KeyctlBackend, KeyctlScope};
+#[cfg(all(unix, not(target_os = "macos")))]
+pub use kwallet::KWalletBackend;
 pub use memory::MemoryBackend;
+pub use open::BackendOptions;
+#[cfg(unix)]
+pub use pass::{PassBackend, PassOptions};
+#[cfg(all(unix, not(target_os = "macos")))]
+pub use secret_service::SecretServiceBackend;
 pub use session_key::{SessionKey, SessionMeta, is_session_key};
 
 use crate::{AccessKey, Credentials};

@@ -1,0 +1,201 @@
+//! The `kwallet` backend: items in a KDE wallet through kwalletd's D-Bus API (kwalletd6, else
+//! kwalletd5), laid out as aws-vault lays them out — the wallet `aws-vault`, the folder
+//! `aws-vault`, application id `aws-vault`, one entry per item holding keyring's Item JSON.
+//!
+//! Opening a wallet may make kwalletd ask the user (to create it, to unlock it, or to let the
+//! application in); a refusal comes back as a negative handle and is reported as locked.
+
+use super::{Backend, Item, VaultError, item_json};
+use std::sync::Mutex;
+use std::time::Duration;
+
+const NAME: &str = "kwallet";
+const INTERFACE: &str = "org.kde.KWallet";
+/// The daemons, newest first: (bus name, object path).
+const DAEMONS: [(&str, &str); 2] = [
+    ("org.kde.kwalletd6", "/modules/kwalletd6"),
+    ("org.kde.kwalletd5", "/modules/kwalletd5"),
+];
+/// How long kwalletd may take to answer `open`, which can wait on the user.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Items in one folder of one KDE wallet.
+pub struct KWalletBackend {
+    wallet: String,
+    folder: String,
+    app_id: String,
+    bus_address: Option<String>,
+    state: Mutex<Option<Session>>,
+}
+
+struct Session {
+    proxy: zbus::blocking::Proxy<'static>,
+    handle: i32,
+}
+
+impl KWalletBackend {
+    /// A backend over `folder` of the wallet `wallet` (aws-vault: both `aws-vault`), on the
+    /// session bus or the bus at `bus_address`. Nothing is contacted until the first call.
+    pub fn new(wallet: &str, folder: &str, bus_address: Option<String>) -> Self {
+        Self {
+            wallet: wallet.to_string(),
+            folder: folder.to_string(),
+            app_id: "aws-vault".to_string(),
+            bus_address,
+            state: Mutex::new(None),
+        }
+    }
+
+    /// Runs `f` with an open wallet handle, opening (or reopening) the wallet when needed.
+    fn with_wallet<T>(
+        &self,
+        action: &str,
+        f: impl Fn(&zbus::blocking::Proxy<'static>, i32) -> zbus::Result<T>,
+    ) -> Result<T, VaultError> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = state.as_ref() {
+            let open: bool = s
+                .proxy
+                .call("isOpen", &(s.handle,))
+                .map_err(|e| self.failed(action, e))?;
+            if !open {
+                *state = None;
+            }
+        }
+        if state.is_none() {
+            *state = Some(self.open(action)?);
+        }
+        let s = state
+            .as_ref()
+            .ok_or_else(|| self.failed(action, "the wallet could not be opened"))?;
+        f(&s.proxy, s.handle).map_err(|e| self.failed(action, e))
+    }
+
+    fn open(&self, action: &str) -> Result<Session, VaultError> {
+        let conn = match &self.bus_address {
+            Some(a) => zbus::blocking::connection::Builder::address(a.as_str())
+                .and_then(|b| b.method_timeout(OPEN_TIMEOUT).build()),
+            None => zbus::blocking::connection::Builder::session()
+                .and_then(|b| b.method_timeout(OPEN_TIMEOUT).build()),
+        }
+        .map_err(|e| self.unavailable(format!("no D-Bus session bus ({e})")))?;
+        let (service, path) = daemon(&conn).ok_or_else(|| {
+            self.unavailable("neither kwalletd6 nor kwalletd5 is on the session bus".into())
+        })?;
+        let proxy = zbus::blocking::Proxy::new_owned(conn, service, path, INTERFACE)
+            .map_err(|e| self.failed(action, e))?;
+        let handle: i32 = proxy
+            .call("open", &(self.wallet.as_str(), 0i64, self.app_id.as_str()))
+            .map_err(|e| self.failed(action, e))?;
+        if handle < 0 {
+            return Err(VaultError::Locked {
+                backend: NAME,
+                action: action.to_string(),
+                what: format!("the KDE wallet `{}`", self.wallet),
+                hint: "open it in kwalletmanager and allow `aws-vault` to use it, then try again; or choose another --backend such as `secret-service` or `file`",
+            });
+        }
+        Ok(Session { proxy, handle })
+    }
+
+    fn failed(&self, action: &str, e: impl std::fmt::Display) -> VaultError {
+        VaultError::Backend {
+            backend: NAME,
+            action: action.to_string(),
+            reason: e.to_string(),
+        }
+    }
+
+    fn unavailable(&self, reason: String) -> VaultError {
+        VaultError::Unavailable {
+            backend: NAME,
+            reason,
+            hint: "start KDE's wallet service (kwalletd5 or kwalletd6), or choose another --backend such as `secret-service` or `file`".into(),
+        }
+    }
+}
+
+/// The kwalletd on the bus (running, or startable by D-Bus activation), newest first.
+fn daemon(conn: &zbus::blocking::Connection) -> Option<(&'static str, &'static str)> {
+    let dbus = zbus::blocking::fdo::DBusProxy::new(conn).ok()?;
+    let activatable = dbus.list_activatable_names().unwrap_or_default();
+    DAEMONS.into_iter().find(|(name, _)| {
+        zbus::names::BusName::try_from(*name)
+            .ok()
+            .and_then(|n| dbus.name_has_owner(n).ok())
+            .unwrap_or(false)
+            || activatable.iter().any(|a| a.as_str() == *name)
+    })
+}
+
+impl Backend for KWalletBackend {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Item>, VaultError> {
+        let (folder, app) = (self.folder.as_str(), self.app_id.as_str());
+        let data = self.with_wallet(&format!("read `{key}`"), |p, h| {
+            let has: bool = p.call("hasEntry", &(h, folder, key, app))?;
+            if !has {
+                return Ok(None);
+            }
+            let data: Vec<u8> = p.call("readEntry", &(h, folder, key, app))?;
+            Ok(Some(zeroize::Zeroizing::new(data)))
+        })?;
+        match data {
+            Some(d) if !d.is_empty() => {
+                item_json::decode(&d)
+                    .map(Some)
+                    .map_err(|reason| VaultError::CorruptItem {
+                        backend: NAME,
+                        item: key.to_string(),
+                        reason,
+                    })
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn set(&self, item: &Item) -> Result<(), VaultError> {
+        let (folder, app) = (self.folder.as_str(), self.app_id.as_str());
+        let json = item_json::encode(item);
+        let action = format!("store `{}`", item.key);
+        let status = self.with_wallet(&action, |p, h| {
+            p.call::<_, _, i32>(
+                "writeEntry",
+                &(h, folder, item.key.as_str(), json.as_slice(), app),
+            )
+        })?;
+        if status != 0 {
+            return Err(self.failed(&action, format!("kwalletd answered {status}")));
+        }
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<bool, VaultError> {
+        let (folder, app) = (self.folder.as_str(), self.app_id.as_str());
+        let action = format!("remove `{key}`");
+        self.with_wallet(&action, |p, h| {
+            let has: bool = p.call("hasEntry", &(h, folder, key, app))?;
+            if !has {
+                return Ok(false);
+            }
+            let _: i32 = p.call("removeEntry", &(h, folder, key, app))?;
+            Ok(true)
+        })
+    }
+
+    fn keys(&self) -> Result<Vec<String>, VaultError> {
+        let (folder, app) = (self.folder.as_str(), self.app_id.as_str());
+        let mut keys: Vec<String> = self.with_wallet("list items", |p, h| {
+            let has: bool = p.call("hasFolder", &(h, folder, app))?;
+            if !has {
+                return Ok(Vec::new());
+            }
+            p.call("entryList", &(h, folder, app))
+        })?;
+        keys.sort();
+        Ok(keys)
+    }
+}

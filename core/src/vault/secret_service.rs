@@ -1,0 +1,271 @@
+//! The `secret-service` backend: items in a collection of the freedesktop Secret Service
+//! (GNOME Keyring, KWallet 6, KeePassXC) over D-Bus, laid out as aws-vault lays them out:
+//!
+//! - the collection labelled `awsvault` (`AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME`), found by
+//!   its object path and created on first write;
+//! - one item per vault item, labelled with the item name and carrying the attribute
+//!   `profile = <item name>`;
+//! - the secret is keyring's Item JSON, content type `application/json`.
+//!
+//! Secrets cross the bus encrypted (the Secret Service's DH session), never in plain text.
+
+use super::{Backend, Item, VaultError, item_json};
+use secret_service::EncryptionType;
+use secret_service::blocking::{Collection, SecretService};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const NAME: &str = "secret-service";
+const COLLECTION_PREFIX: &str = "/org/freedesktop/secrets/collection/";
+/// The attribute aws-vault's keyring library searches items by.
+const ATTRIBUTE: &str = "profile";
+const HINT: &str = "unlock it in your desktop's keyring manager (e.g. seahorse) and try again; without a desktop, use the login keyring that `gnome-keyring-daemon --unlock` unlocks (AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME=login), or choose another --backend such as `file`";
+
+/// Items in one Secret Service collection.
+pub struct SecretServiceBackend {
+    collection: String,
+    bus_address: Option<String>,
+    service: OnceLock<SecretService<'static>>,
+}
+
+impl SecretServiceBackend {
+    /// A backend over the collection named `collection` on the session bus, or on the bus at
+    /// `bus_address` when given. Nothing is contacted until the first call.
+    pub fn new(collection: impl Into<String>, bus_address: Option<String>) -> Self {
+        Self {
+            collection: collection.into(),
+            bus_address,
+            service: OnceLock::new(),
+        }
+    }
+
+    /// True when a Secret Service answers on the session bus (or at `bus_address`).
+    pub fn is_available(bus_address: Option<&str>) -> bool {
+        connect_bus(bus_address)
+            .and_then(|conn| {
+                let dbus = zbus::blocking::fdo::DBusProxy::new(&conn)?;
+                let name = zbus::names::BusName::try_from("org.freedesktop.secrets")
+                    .map_err(zbus::Error::from)?;
+                if dbus.name_has_owner(name.clone())? {
+                    return Ok(true);
+                }
+                Ok(dbus
+                    .list_activatable_names()?
+                    .iter()
+                    .any(|n| n.as_str() == "org.freedesktop.secrets"))
+            })
+            .unwrap_or(false)
+    }
+
+    fn service(&self) -> Result<&SecretService<'static>, VaultError> {
+        if let Some(s) = self.service.get() {
+            return Ok(s);
+        }
+        let conn = connect_bus(self.bus_address.as_deref()).map_err(|e| unavailable(&e))?;
+        let service = SecretService::connect_with_existing(EncryptionType::Dh, conn).map_err(
+            |e| match e {
+                secret_service::Error::Unavailable => unavailable(&e),
+                secret_service::Error::Zbus(zbus::Error::MethodError(ref name, _, _))
+                    if name.as_str() == "org.freedesktop.DBus.Error.ServiceUnknown" =>
+                {
+                    unavailable(&e)
+                }
+                other => self.failed("open a session with the Secret Service", other),
+            },
+        )?;
+        Ok(self.service.get_or_init(|| service))
+    }
+
+    /// The collection, if it exists; created (which may prompt for its password) when
+    /// `create` is set.
+    fn collection(&self, create: bool) -> Result<Option<Collection<'_>>, VaultError> {
+        let service = self.service()?;
+        let want = format!("{COLLECTION_PREFIX}{}", self.collection);
+        let collections = service
+            .get_all_collections()
+            .map_err(|e| self.failed("list collections", e))?;
+        if let Some(c) = collections
+            .into_iter()
+            .find(|c| decode_path(c.collection_path.as_str()) == want)
+        {
+            return Ok(Some(c));
+        }
+        if !create {
+            return Ok(None);
+        }
+        let what = format!("create the collection `{}`", self.collection);
+        service
+            .create_collection(&self.collection, "")
+            .map(Some)
+            .map_err(|e| self.map_err(&what, e))
+    }
+
+    fn unlocked(&self, c: &Collection<'_>, action: &str) -> Result<(), VaultError> {
+        match c.is_locked() {
+            Ok(false) => Ok(()),
+            Ok(true) => c.unlock().map_err(|e| self.map_err(action, e)),
+            Err(e) => Err(self.map_err(action, e)),
+        }
+    }
+
+    fn map_err(&self, action: &str, e: secret_service::Error) -> VaultError {
+        match e {
+            secret_service::Error::Prompt
+            | secret_service::Error::PromptDisconnected
+            | secret_service::Error::Locked => VaultError::Locked {
+                backend: NAME,
+                action: action.to_string(),
+                what: format!("the Secret Service collection `{}`", self.collection),
+                hint: HINT,
+            },
+            secret_service::Error::Zbus(zbus::Error::MethodError(ref name, _, _))
+                if name.as_str() == "org.freedesktop.Secret.Error.IsLocked" =>
+            {
+                VaultError::Locked {
+                    backend: NAME,
+                    action: action.to_string(),
+                    what: format!("the Secret Service collection `{}`", self.collection),
+                    hint: HINT,
+                }
+            }
+            other => self.failed(action, other),
+        }
+    }
+
+    fn failed(&self, action: &str, e: impl std::fmt::Display) -> VaultError {
+        VaultError::Backend {
+            backend: NAME,
+            action: action.to_string(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+fn connect_bus(address: Option<&str>) -> zbus::Result<zbus::blocking::Connection> {
+    match address {
+        Some(a) => zbus::blocking::connection::Builder::address(a)?.build(),
+        None => zbus::blocking::Connection::session(),
+    }
+}
+
+fn unavailable(e: &dyn std::fmt::Display) -> VaultError {
+    VaultError::Unavailable {
+        backend: NAME,
+        reason: format!("no Secret Service answers on the D-Bus session bus ({e})"),
+        hint: "start your desktop's keyring (gnome-keyring-daemon, KeePassXC with Secret Service integration, KWallet 6), or choose another --backend such as `file`".to_string(),
+    }
+}
+
+/// Collection object paths escape bytes outside `[A-Za-z0-9]` as `_xx` (hex); this undoes it.
+fn decode_path(path: &str) -> String {
+    super::names::unescape_hex(path, b'_')
+}
+
+impl Backend for SecretServiceBackend {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Item>, VaultError> {
+        let action = format!("read `{key}`");
+        let Some(c) = self.collection(false)? else {
+            return Ok(None);
+        };
+        let items = c
+            .search_items(HashMap::from([(ATTRIBUTE, key)]))
+            .map_err(|e| self.map_err(&action, e))?;
+        let Some(found) = items.first() else {
+            return Ok(None);
+        };
+        if found.is_locked().map_err(|e| self.map_err(&action, e))? {
+            self.unlocked(&c, &action)?;
+        }
+        let secret =
+            zeroize::Zeroizing::new(found.get_secret().map_err(|e| self.map_err(&action, e))?);
+        item_json::decode(&secret)
+            .map(Some)
+            .map_err(|reason| VaultError::CorruptItem {
+                backend: NAME,
+                item: key.to_string(),
+                reason,
+            })
+    }
+
+    fn set(&self, item: &Item) -> Result<(), VaultError> {
+        let action = format!("store `{}`", item.key);
+        let c = self
+            .collection(true)?
+            .ok_or_else(|| self.failed(&action, "the collection was not created"))?;
+        self.unlocked(&c, &action)?;
+        let secret = item_json::encode(item);
+        c.create_item(
+            &item.key,
+            HashMap::from([(ATTRIBUTE, item.key.as_str())]),
+            &secret,
+            true,
+            "application/json",
+        )
+        .map_err(|e| self.map_err(&action, e))?;
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<bool, VaultError> {
+        let action = format!("remove `{key}`");
+        let Some(c) = self.collection(false)? else {
+            return Ok(false);
+        };
+        let items = c
+            .search_items(HashMap::from([(ATTRIBUTE, key)]))
+            .map_err(|e| self.map_err(&action, e))?;
+        if items.is_empty() {
+            return Ok(false);
+        }
+        self.unlocked(&c, &action)?;
+        for found in &items {
+            found.delete().map_err(|e| self.map_err(&action, e))?;
+        }
+        Ok(true)
+    }
+
+    fn keys(&self) -> Result<Vec<String>, VaultError> {
+        let action = "list items";
+        let Some(c) = self.collection(false)? else {
+            return Ok(Vec::new());
+        };
+        let items = c.get_all_items().map_err(|e| self.map_err(action, e))?;
+        let mut keys = Vec::with_capacity(items.len());
+        for found in &items {
+            // aws-vault lists labels; the attribute is the name when a label was edited.
+            let attrs = found
+                .get_attributes()
+                .map_err(|e| self.map_err(action, e))?;
+            let name = match attrs.get(ATTRIBUTE) {
+                Some(p) => p.clone(),
+                None => found.get_label().map_err(|e| self.map_err(action, e))?,
+            };
+            keys.push(name);
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collection_paths_are_unescaped() {
+        assert_eq!(
+            decode_path("/org/freedesktop/secrets/collection/awsvault"),
+            "/org/freedesktop/secrets/collection/awsvault"
+        );
+        assert_eq!(
+            decode_path("/org/freedesktop/secrets/collection/aws_2dvault_20x"),
+            "/org/freedesktop/secrets/collection/aws-vault x"
+        );
+        assert_eq!(decode_path("/a/b_"), "/a/b_");
+        assert_eq!(decode_path("/a/b_zz"), "/a/b_zz");
+    }
+}

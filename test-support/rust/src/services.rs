@@ -1,0 +1,343 @@
+//! The real keyring services the backend tests run against, each private to one test: a D-Bus
+//! session bus, gnome-keyring's Secret Service on it, kwalletd5 on it, and a `pass` store with
+//! a throwaway gpg key. Everything is started in a temporary home and stopped when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A private D-Bus session bus. It activates no services (the machine's service files are
+/// not read), so only what a test starts is on it, and keyring prompts (gcr-prompter, which is
+/// activated) cannot be shown: the headless case, deterministic.
+pub struct SessionBus {
+    child: Child,
+    address: String,
+    dir: tempfile::TempDir,
+}
+
+impl SessionBus {
+    /// Starts a bus listening on a socket in a temporary directory.
+    pub fn start() -> SessionBus {
+        let dir = tempfile::tempdir().expect("temp dir for the bus");
+        let socket = dir.path().join("bus");
+        let address = format!("unix:path={}", socket.display());
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+            ),
+        )
+        .expect("write the bus config");
+        let child = Command::new("dbus-daemon")
+            .args(["--nofork", "--nopidfile"])
+            .arg(format!("--config-file={}", config.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon (Debian package dbus)");
+        wait_for(Duration::from_secs(10), "the session bus socket", || {
+            socket.exists()
+        });
+        SessionBus {
+            child,
+            address,
+            dir,
+        }
+    }
+
+    /// The bus address, for `DBUS_SESSION_BUS_ADDRESS`.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// A home directory next to the bus (for the services' state).
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// True when `name` has an owner on the bus.
+    pub fn has_owner(&self, name: &str) -> bool {
+        Command::new("dbus-send")
+            .arg(format!("--bus={}", self.address))
+            .args([
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+            ])
+            .arg(format!("string:{name}"))
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// gnome-keyring's Secret Service on a [`SessionBus`], with its `login` collection unlocked.
+pub struct GnomeKeyring {
+    child: Child,
+    home: PathBuf,
+}
+
+impl GnomeKeyring {
+    /// The login keyring's password.
+    pub const PASSWORD: &'static str = "stsvault test keyring";
+
+    /// Starts `gnome-keyring-daemon --foreground --unlock` on `bus` in a fresh home.
+    pub fn start(bus: &SessionBus) -> GnomeKeyring {
+        let home = bus.scratch().join("gnome-keyring-home");
+        let runtime = bus.scratch().join("gnome-keyring-run");
+        for d in [&home, &runtime] {
+            std::fs::create_dir_all(d).expect("mkdir");
+        }
+        let mut child = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gnome-keyring-daemon (Debian package gnome-keyring)");
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(Self::PASSWORD.as_bytes());
+        }
+        wait_for(Duration::from_secs(15), "gnome-keyring on the bus", || {
+            bus.has_owner("org.freedesktop.secrets")
+        });
+        GnomeKeyring { child, home }
+    }
+
+    /// The daemon's home (its keyrings are in `.local/share/keyrings`).
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+}
+
+impl Drop for GnomeKeyring {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// A `pass` password store initialised for a throwaway gpg key with no passphrase.
+pub struct PassStore {
+    dir: tempfile::TempDir,
+}
+
+impl PassStore {
+    /// Creates the gpg home, the key, and the store.
+    pub fn create() -> PassStore {
+        let dir = tempfile::tempdir().expect("temp dir for pass");
+        let store = PassStore { dir };
+        std::fs::create_dir_all(store.gnupg_home()).expect("mkdir gnupg");
+        let mut perms = std::fs::metadata(store.gnupg_home())
+            .expect("stat")
+            .permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o700);
+        std::fs::set_permissions(store.gnupg_home(), perms).expect("chmod gnupg");
+        let out = store
+            .command("gpg")
+            .args([
+                "--batch",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                "stsvault test <test@stsvault.invalid>",
+                "default",
+                "default",
+                "never",
+            ])
+            .output()
+            .expect("run gpg (Debian package gnupg)");
+        assert!(
+            out.status.success(),
+            "gpg --quick-gen-key: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = store
+            .command("pass")
+            .args(["init", "test@stsvault.invalid"])
+            .output()
+            .expect("run pass (Debian package pass)");
+        assert!(
+            out.status.success(),
+            "pass init: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        store
+    }
+
+    /// The password store directory.
+    pub fn store_dir(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// The gpg home.
+    pub fn gnupg_home(&self) -> PathBuf {
+        self.dir.path().join("gnupg")
+    }
+
+    /// The environment `pass` and gpg need: `GNUPGHOME` and `PASSWORD_STORE_DIR`.
+    pub fn env(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("GNUPGHOME", self.gnupg_home()),
+            ("PASSWORD_STORE_DIR", self.store_dir()),
+        ]
+    }
+
+    /// A script that runs `pass` with `GNUPGHOME=gnupg_home` and this store: what a user
+    /// would put in `AWS_VAULT_PASS_CMD` to point stsvault at another gpg home.
+    pub fn wrapper(&self, gnupg_home: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let n = std::fs::read_dir(self.dir.path())
+            .map(|d| d.count())
+            .unwrap_or(0);
+        let path = self.dir.path().join(format!("pass-wrapper-{n}"));
+        let script = format!(
+            "#!/bin/sh\nGNUPGHOME='{}' PASSWORD_STORE_DIR='{}' exec pass \"$@\"\n",
+            gnupg_home.display(),
+            self.store_dir().display()
+        );
+        std::fs::write(&path, script).expect("write the pass wrapper");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the pass wrapper");
+        path
+    }
+
+    /// `program` with the store's environment.
+    pub fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.envs(self.env()).stdin(Stdio::null());
+        cmd
+    }
+}
+
+impl Drop for PassStore {
+    fn drop(&mut self) {
+        // gpg-agent was started for this home; stop it with it.
+        let _ = self
+            .command("gpgconf")
+            .args(["--kill", "gpg-agent"])
+            .output();
+    }
+}
+
+/// SIGTERM, a grace period, then SIGKILL; always reaped.
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn wait_for(timeout: Duration, what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if ready() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("timed out after {timeout:?} waiting for {what}");
+}
+
+/// Calls on gnome-keyring that need no prompt, for setting up tests.
+impl GnomeKeyring {
+    fn connect(bus: &SessionBus) -> zbus::blocking::Connection {
+        zbus::blocking::connection::Builder::address(bus.address())
+            .and_then(|b| b.build())
+            .expect("connect to the test bus")
+    }
+
+    /// Creates the collection labelled `label`, protected by `password`, without the prompt
+    /// gnome-keyring shows a desktop user (its internal master-password interface).
+    pub fn create_collection(bus: &SessionBus, label: &str, password: &str) -> String {
+        use std::collections::HashMap;
+        use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
+        let conn = Self::connect(bus);
+        let service = zbus::blocking::Proxy::new(
+            &conn,
+            "org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service",
+        )
+        .expect("service proxy");
+        let (_, session): (OwnedValue, OwnedObjectPath) = service
+            .call("OpenSession", &("plain", Value::from("")))
+            .expect("OpenSession");
+        let internal = zbus::blocking::Proxy::new(
+            &conn,
+            "org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+        )
+        .expect("internal proxy");
+        let props: HashMap<&str, Value> = HashMap::from([(
+            "org.freedesktop.Secret.Collection.Label",
+            Value::from(label),
+        )]);
+        let secret = (
+            session,
+            Vec::<u8>::new(),
+            password.as_bytes().to_vec(),
+            "text/plain",
+        );
+        let path: OwnedObjectPath = internal
+            .call("CreateWithMasterPassword", &(props, secret))
+            .expect("CreateWithMasterPassword");
+        path.to_string()
+    }
+
+    /// Locks the collection at `path` (no prompt is needed to lock).
+    pub fn lock(bus: &SessionBus, path: &str) {
+        use zbus::zvariant::{ObjectPath, OwnedObjectPath};
+        let conn = Self::connect(bus);
+        let service = zbus::blocking::Proxy::new(
+            &conn,
+            "org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service",
+        )
+        .expect("service proxy");
+        let target = ObjectPath::try_from(path).expect("object path");
+        let (locked, _prompt): (Vec<OwnedObjectPath>, OwnedObjectPath) =
+            service.call("Lock", &(vec![target],)).expect("Lock");
+        assert_eq!(locked.len(), 1, "gnome-keyring locked {path}");
+    }
+}
