@@ -21,15 +21,33 @@ pub struct Global {
     /// Show debugging output (never secrets).
     #[arg(long, global = true)]
     pub debug: bool,
-    /// Secret backend to use (file).
+    /// Secret backend to use: keychain (macOS), wincred (Windows), secret-service, kwallet,
+    /// keyctl, pass, file. Default: the platform's keyring (the Secret Service when the
+    /// session bus offers one), else file.
     #[arg(long, global = true, env = "AWS_VAULT_BACKEND")]
     pub backend: Option<String>,
     /// Prompt driver to use (terminal, zenity, kdialog, osascript, ykman).
     #[arg(long, global = true, env = "AWS_VAULT_PROMPT")]
     pub prompt: Option<String>,
-    /// Directory for the "file" backend.
+    /// Directory for the "file" backend [default: ~/.awsvault/keys/].
     #[arg(long, global = true, env = "AWS_VAULT_FILE_DIR")]
     pub file_dir: Option<PathBuf>,
+    /// Name of the macOS keychain to use; created if it does not exist [default: aws-vault].
+    #[arg(long, global = true, env = "AWS_VAULT_KEYCHAIN_NAME")]
+    pub keychain: Option<String>,
+    /// Name of the Secret Service collection to use; created if it does not exist
+    /// [default: awsvault].
+    #[arg(long, global = true, env = "AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME")]
+    pub secret_service_collection: Option<String>,
+    /// Pass password store directory [default: $PASSWORD_STORE_DIR or ~/.password-store].
+    #[arg(long, global = true, env = "AWS_VAULT_PASS_PASSWORD_STORE_DIR")]
+    pub pass_dir: Option<PathBuf>,
+    /// Name of the pass executable [default: pass].
+    #[arg(long, global = true, env = "AWS_VAULT_PASS_CMD")]
+    pub pass_cmd: Option<String>,
+    /// Prefix to prepend to the item path stored in pass.
+    #[arg(long, global = true, env = "AWS_VAULT_PASS_PREFIX")]
+    pub pass_prefix: Option<String>,
 }
 
 /// The commands.

@@ -10,9 +10,7 @@ use stsvault::config::{
 };
 use stsvault::prompt::{Driver, read_secret_from_tty};
 use stsvault::provider::CredentialsProvider;
-use stsvault::vault::{
-    BackendKind, FileBackend, MemoryBackend, Vault, VaultError, default_file_dir,
-};
+use stsvault::vault::{BackendOptions, Vault, VaultError};
 
 /// Lazily opened resources shared by a command.
 pub struct Context {
@@ -41,29 +39,46 @@ impl Context {
         Ok(Config::load()?)
     }
 
-    /// The vault selected by `--backend` / `AWS_VAULT_BACKEND` (file by default).
+    /// The vault selected by `--backend` / `AWS_VAULT_BACKEND` (else the platform default),
+    /// configured by the other backend flags and aws-vault's variables.
     pub fn vault(&self) -> CliResult<Arc<Vault>> {
         if let Some(v) = self.vault.get() {
             return Ok(Arc::clone(v));
         }
-        let kind: BackendKind = match self.global.backend.as_deref().filter(|b| !b.is_empty()) {
-            Some(name) => name.parse()?,
-            None => BackendKind::File,
-        };
-        tracing::debug!(backend = kind.name(), "opening vault");
-        let backend: Box<dyn stsvault::vault::Backend> = match kind {
-            BackendKind::File => {
-                let dir = match &self.global.file_dir {
-                    Some(d) if !d.as_os_str().is_empty() => d.clone(),
-                    _ => default_file_dir()?,
-                };
-                Box::new(FileBackend::new(dir, Box::new(file_passphrase)))
-            }
-            BackendKind::Memory => Box::new(MemoryBackend::default()),
-        };
+        let backend = self.backend_options()?.open(Box::new(file_passphrase))?;
         let vault = Arc::new(Vault::new(backend));
         let _ = self.vault.set(Arc::clone(&vault));
         Ok(vault)
+    }
+
+    /// aws-vault's variables, then the flags on top (clap has already read the flags' own
+    /// variables, so a flag wins over its variable).
+    fn backend_options(&self) -> CliResult<BackendOptions> {
+        let mut o = BackendOptions::from_env(|k| std::env::var(k).ok())?;
+        let g = &self.global;
+        let given = |s: &Option<String>| s.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
+        if let Some(b) = given(&g.backend) {
+            o.backend = Some(b.parse()?);
+        }
+        if let Some(d) = g.file_dir.as_ref().filter(|d| !d.as_os_str().is_empty()) {
+            o.file_dir = Some(d.clone());
+        }
+        if let Some(k) = given(&g.keychain) {
+            o.keychain_name = k;
+        }
+        if let Some(c) = given(&g.secret_service_collection) {
+            o.secret_service_collection = c;
+        }
+        if let Some(d) = g.pass_dir.as_ref().filter(|d| !d.as_os_str().is_empty()) {
+            o.pass_dir = Some(d.clone());
+        }
+        if let Some(c) = given(&g.pass_cmd) {
+            o.pass_cmd = c;
+        }
+        if let Some(p) = g.pass_prefix.clone() {
+            o.pass_prefix = p;
+        }
+        Ok(o)
     }
 
     /// A small runtime for the async core calls of one command.

@@ -17,6 +17,8 @@ mod keyctl;
 mod kwallet;
 mod memory;
 mod names;
+#[cfg(any(target_os = "macos", windows))]
+mod native;
 mod open;
 #[cfg(unix)]
 mod pass;
