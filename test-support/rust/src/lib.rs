@@ -243,6 +243,7 @@ pub struct Sandbox {
     /// The file vault's passphrase.
     pub passphrase: String,
     endpoint: Option<String>,
+    env: Vec<(String, String)>,
 }
 
 impl Sandbox {
@@ -254,6 +255,7 @@ impl Sandbox {
             dir,
             passphrase: "correct horse battery staple".to_string(),
             endpoint: emulator.map(|e| e.endpoint.clone()),
+            env: Vec::new(),
         }
     }
 
@@ -307,7 +309,20 @@ impl Sandbox {
         if let Some(e) = &self.endpoint {
             cmd.env("AWS_ENDPOINT_URL", e);
         }
+        for (k, v) in &self.env {
+            if v.is_empty() {
+                cmd.env_remove(k);
+            } else {
+                cmd.env(k, v);
+            }
+        }
         cmd
+    }
+
+    /// Sets `key=value` for every command of this sandbox (after the defaults, so it can
+    /// override `AWS_VAULT_BACKEND` and the like); an empty value removes the variable.
+    pub fn set_env(&mut self, key: &str, value: impl Into<String>) {
+        self.env.push((key.to_string(), value.into()));
     }
 
     /// `BIN add PROFILE --env` with `user`'s keys in the environment; asserts it succeeded.

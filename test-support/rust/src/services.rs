@@ -341,3 +341,55 @@ impl GnomeKeyring {
         assert_eq!(locked.len(), 1, "gnome-keyring locked {path}");
     }
 }
+
+/// A named kernel session keyring kept alive for one test, that commands join with
+/// `keyctl session NAME program…` — so `keyctl` backend tests with `AWS_VAULT_KEYCTL_SCOPE=session`
+/// never touch the user's own keyrings. Gone when dropped.
+pub struct SessionKeyring {
+    name: String,
+    holder: Child,
+}
+
+impl SessionKeyring {
+    /// Creates the keyring (searchable by this user, so later commands can join it).
+    pub fn start() -> SessionKeyring {
+        use std::io::BufRead;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!("stsvault-test-{}-{nanos}", std::process::id());
+        let mut holder = Command::new("keyctl")
+            .args(["session", &name, "sh", "-c"])
+            .arg("keyctl setperm @s 0x3f3f0000 && echo ready && exec sleep 600")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run keyctl (Debian package keyutils)");
+        let mut line = String::new();
+        if let Some(out) = holder.stdout.take() {
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+        }
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "keyctl session keyring {name} started"
+        );
+        SessionKeyring { name, holder }
+    }
+
+    /// The keyring's name, for `keyctl session NAME …`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for SessionKeyring {
+    fn drop(&mut self) {
+        let _ = Command::new("keyctl")
+            .args(["session", &self.name, "keyctl", "clear", "@s"])
+            .output();
+        stop(&mut self.holder);
+    }
+}
