@@ -4,7 +4,9 @@
 //! keyring's own tool — plus the default backend choice when a Secret Service is on the bus.
 
 use std::process::Command;
-use stsvault_test_support::services::{GnomeKeyring, PassStore, SessionBus, SessionKeyring};
+use stsvault_test_support::services::{
+    GnomeKeyring, KWalletDaemon, PassStore, SessionBus, SessionKeyring,
+};
 use stsvault_test_support::{Emulator, Sandbox, assert_success, totp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
@@ -88,6 +90,22 @@ fn seed_story_on_the_secret_service() {
     sandbox.set_env("AWS_VAULT_BACKEND", "secret-service");
     sandbox.set_env("DBUS_SESSION_BUS_ADDRESS", bus.address());
     // No passphrase: the keyring is what protects the keys.
+    sandbox.set_env("AWS_VAULT_FILE_PASSPHRASE", "");
+    story(&emulator, &sandbox, &|args| {
+        let mut c = sandbox.command(BIN);
+        c.args(args);
+        c
+    });
+}
+
+#[test]
+fn seed_story_on_kwallet() {
+    let bus = SessionBus::start();
+    let _daemon = KWalletDaemon::start(&bus, "");
+    let emulator = Emulator::start();
+    let mut sandbox = Sandbox::new(Some(&emulator));
+    sandbox.set_env("AWS_VAULT_BACKEND", "kwallet");
+    sandbox.set_env("DBUS_SESSION_BUS_ADDRESS", bus.address());
     sandbox.set_env("AWS_VAULT_FILE_PASSPHRASE", "");
     story(&emulator, &sandbox, &|args| {
         let mut c = sandbox.command(BIN);

@@ -1,6 +1,6 @@
-//! Every vault backend against the real service it talks to — gnome-keyring's Secret Service on
-//! a private D-Bus bus, the Linux kernel keyring, `pass` with a throwaway gpg key, the
-//! encrypted file — passes the same conformance suite: set/get/list/remove, replacing, unicode
+//! Every vault backend against the real service it talks to — gnome-keyring's Secret Service and
+//! kwalletd5 on a private D-Bus bus, the Linux kernel keyring, `pass` with a throwaway gpg key,
+//! the encrypted file — passes the same conformance suite: set/get/list/remove, replacing, unicode
 //! names, large binary items, missing items, and aws-vault's credentials through [`Vault`].
 //! Each backend's own failure modes (a locked collection, a missing program) get a clear
 //! error, and the stored layout is checked with the service's own tools, which is what
@@ -9,7 +9,7 @@
 use std::process::Command;
 use stsvault::vault::*;
 use stsvault::{AccessKey, Credentials};
-use stsvault_test_support::services::{GnomeKeyring, PassStore, SessionBus};
+use stsvault_test_support::services::{GnomeKeyring, KWalletDaemon, PassStore, SessionBus};
 
 /// Names that exercise escaping in every backend: unicode, spaces, `/`, `%`, `:`, `,`, and
 /// aws-vault's session item names.
@@ -292,6 +292,100 @@ fn secret_service_is_the_default_when_the_bus_offers_it() {
         ..Default::default()
     };
     assert_eq!(options.kind(), BackendKind::SecretService);
+}
+
+// ---------------------------------------------------------------------------------------------
+// kwallet (kwalletd5)
+
+fn kwallet(bus: &SessionBus) -> KWalletBackend {
+    KWalletBackend::new("aws-vault", "aws-vault", Some(bus.address().to_string()))
+}
+
+/// kwalletd's own API, called as aws-vault calls it.
+fn kwalletd(bus: &SessionBus) -> zbus::blocking::Proxy<'static> {
+    let conn = zbus::blocking::connection::Builder::address(bus.address())
+        .unwrap()
+        .build()
+        .unwrap();
+    zbus::blocking::Proxy::new_owned(
+        conn,
+        "org.kde.kwalletd5",
+        "/modules/kwalletd5",
+        "org.kde.KWallet",
+    )
+    .unwrap()
+}
+
+#[test]
+fn kwallet_passes_the_conformance_suite() {
+    let bus = SessionBus::start();
+    let _daemon = KWalletDaemon::start(&bus, "");
+    conformance(&kwallet(&bus), 1 << 20);
+    vault_round_trip(Box::new(kwallet(&bus)));
+}
+
+#[test]
+fn kwallet_items_are_laid_out_as_aws_vault_reads_them() {
+    let bus = SessionBus::start();
+    let _daemon = KWalletDaemon::start(&bus, "");
+    Vault::new(Box::new(kwallet(&bus)))
+        .set_master(
+            "prod",
+            &AccessKey::new("AKIAEXAMPLEPROD", "s3cret".to_string()),
+        )
+        .unwrap();
+    // kwalletd's own API, as aws-vault calls it: wallet, folder and app id `aws-vault`.
+    let kwalletd = kwalletd(&bus);
+    let handle: i32 = kwalletd
+        .call("open", &("aws-vault", 0i64, "aws-vault"))
+        .unwrap();
+    let entries: Vec<String> = kwalletd
+        .call("entryList", &(handle, "aws-vault", "aws-vault"))
+        .unwrap();
+    assert_eq!(entries, ["prod"]);
+    let bytes: Vec<u8> = kwalletd
+        .call("readEntry", &(handle, "aws-vault", "prod", "aws-vault"))
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(json["Key"], "prod");
+    let creds: serde_json::Value =
+        serde_json::from_slice(&base64_decode(json["Data"].as_str().unwrap())).unwrap();
+    assert_eq!(creds["AccessKeyID"], "AKIAEXAMPLEPROD");
+}
+
+#[test]
+fn kwallet_reopens_a_wallet_closed_under_it() {
+    let bus = SessionBus::start();
+    let _daemon = KWalletDaemon::start(&bus, "");
+    let backend = kwallet(&bus);
+    backend.set(&item("prod", b"x")).unwrap();
+    KWalletDaemon::close_wallet(&bus);
+    assert_eq!(backend.get("prod").unwrap().unwrap().data(), b"x");
+}
+
+#[test]
+fn kwallet_locked_wallet_is_a_clear_error() {
+    let bus = SessionBus::start();
+    let _daemon = KWalletDaemon::start(&bus, "wallet password");
+    kwallet(&bus).set(&item("prod", b"x")).unwrap();
+    KWalletDaemon::close_wallet(&bus);
+    // Reopening needs the password dialog, which nobody answers here.
+    let err = kwallet(&bus)
+        .with_open_timeout(std::time::Duration::from_secs(2))
+        .get("prod")
+        .unwrap_err();
+    assert!(matches!(err, VaultError::Locked { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("wallet `aws-vault` is locked"),
+        "{err}"
+    );
+}
+
+#[test]
+fn kwallet_without_a_daemon_is_unavailable() {
+    let bus = SessionBus::start();
+    let err = kwallet(&bus).keys().unwrap_err();
+    assert!(matches!(err, VaultError::Unavailable { .. }), "{err:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

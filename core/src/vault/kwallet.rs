@@ -25,6 +25,7 @@ pub struct KWalletBackend {
     folder: String,
     app_id: String,
     bus_address: Option<String>,
+    open_timeout: Duration,
     state: Mutex<Option<Session>>,
 }
 
@@ -42,8 +43,16 @@ impl KWalletBackend {
             folder: folder.to_string(),
             app_id: "aws-vault".to_string(),
             bus_address,
+            open_timeout: OPEN_TIMEOUT,
             state: Mutex::new(None),
         }
+    }
+
+    /// How long to wait for kwalletd to open the wallet, which waits on the user when the
+    /// wallet is locked (default 2 minutes); past it, the wallet is reported as locked.
+    pub fn with_open_timeout(mut self, timeout: Duration) -> Self {
+        self.open_timeout = timeout;
+        self
     }
 
     /// Runs `f` with an open wallet handle, opening (or reopening) the wallet when needed.
@@ -74,9 +83,9 @@ impl KWalletBackend {
     fn open(&self, action: &str) -> Result<Session, VaultError> {
         let conn = match &self.bus_address {
             Some(a) => zbus::blocking::connection::Builder::address(a.as_str())
-                .and_then(|b| b.method_timeout(OPEN_TIMEOUT).build()),
+                .and_then(|b| b.method_timeout(self.open_timeout).build()),
             None => zbus::blocking::connection::Builder::session()
-                .and_then(|b| b.method_timeout(OPEN_TIMEOUT).build()),
+                .and_then(|b| b.method_timeout(self.open_timeout).build()),
         }
         .map_err(|e| self.unavailable(format!("no D-Bus session bus ({e})")))?;
         let (service, path) = daemon(&conn).ok_or_else(|| {
@@ -84,9 +93,19 @@ impl KWalletBackend {
         })?;
         let proxy = zbus::blocking::Proxy::new_owned(conn, service, path, INTERFACE)
             .map_err(|e| self.failed(action, e))?;
-        let handle: i32 = proxy
-            .call("open", &(self.wallet.as_str(), 0i64, self.app_id.as_str()))
-            .map_err(|e| self.failed(action, e))?;
+        // A locked or missing wallet makes kwalletd show a dialog and answer only once the user
+        // has; no answer within the timeout counts as a refusal.
+        let handle: i32 =
+            match proxy.call("open", &(self.wallet.as_str(), 0i64, self.app_id.as_str())) {
+                Ok(h) => h,
+                Err(zbus::Error::InputOutput(e)) if e.kind() == std::io::ErrorKind::TimedOut => -1,
+                Err(zbus::Error::MethodError(name, _, _))
+                    if name.as_str() == "org.freedesktop.DBus.Error.NoReply" =>
+                {
+                    -1
+                }
+                Err(e) => return Err(self.failed(action, e)),
+            };
         if handle < 0 {
             return Err(VaultError::Locked {
                 backend: NAME,
@@ -96,6 +115,17 @@ impl KWalletBackend {
             });
         }
         Ok(Session { proxy, handle })
+    }
+
+    /// Asks kwalletd to write the wallet to disk now rather than on its 5-second timer, so a
+    /// stored item survives kwalletd being stopped right after.
+    fn sync(&self) {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = state.as_ref() {
+            let _ = s
+                .proxy
+                .call_noreply("sync", &(s.handle, self.app_id.as_str()));
+        }
     }
 
     fn failed(&self, action: &str, e: impl std::fmt::Display) -> VaultError {
@@ -170,6 +200,7 @@ impl Backend for KWalletBackend {
         if status != 0 {
             return Err(self.failed(&action, format!("kwalletd answered {status}")));
         }
+        self.sync();
         Ok(())
     }
 
@@ -184,6 +215,7 @@ impl Backend for KWalletBackend {
             let _: i32 = p.call("removeEntry", &(h, folder, key, app))?;
             Ok(true)
         })
+        .inspect(|_| self.sync())
     }
 
     fn keys(&self) -> Result<Vec<String>, VaultError> {

@@ -393,3 +393,66 @@ impl Drop for SessionKeyring {
         stop(&mut self.holder);
     }
 }
+
+/// kwalletd5 on a [`SessionBus`], headless, with the wallet `aws-vault` created and open and
+/// the application `aws-vault` allowed in (`test-support/kwallet/start-kwalletd.sh`).
+pub struct KWalletDaemon {
+    pid: u32,
+}
+
+impl KWalletDaemon {
+    /// Starts kwalletd5; the wallet gets `password` (empty: a passwordless wallet that reopens
+    /// without asking; otherwise reopening it needs a dialog nobody can answer headless).
+    pub fn start(bus: &SessionBus, password: &str) -> KWalletDaemon {
+        let home = bus.scratch().join("kwallet-home");
+        std::fs::create_dir_all(&home).expect("mkdir kwallet home");
+        let out = Command::new("bash")
+            .arg(crate::repo_root().join("test-support/kwallet/start-kwalletd.sh"))
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_RUNTIME_DIR", home.join(".runtime"))
+            .env("KWALLET_PASSWORD", password)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run start-kwalletd.sh");
+        assert!(
+            out.status.success(),
+            "start-kwalletd.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pid = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("start-kwalletd.sh printed kwalletd5's PID");
+        KWalletDaemon { pid }
+    }
+
+    /// Closes the wallet `aws-vault` by force, as the screensaver or a timeout would.
+    pub fn close_wallet(bus: &SessionBus) {
+        let out = Command::new("dbus-send")
+            .arg(format!("--bus={}", bus.address()))
+            .args([
+                "--print-reply",
+                "--dest=org.kde.kwalletd5",
+                "/modules/kwalletd5",
+                "org.kde.KWallet.close",
+                "string:aws-vault",
+                "boolean:true",
+            ])
+            .output()
+            .expect("dbus-send close");
+        assert!(out.status.success(), "close the wallet");
+    }
+}
+
+impl Drop for KWalletDaemon {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid.to_string())
+            .status();
+    }
+}
