@@ -126,18 +126,30 @@ impl FromStr for BackendKind {
     type Err = VaultError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .find(|(n, k)| *n == s && k.is_supported())
-            .map(|(_, k)| *k)
-            .ok_or_else(|| VaultError::UnknownBackend {
+        let available = || {
+            Self::supported()
+                .iter()
+                .map(|k| k.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, k)| *k) {
+            Some(k) if k.is_supported() => Ok(k),
+            Some(k) => Err(VaultError::UnsupportedBackend {
+                name: k.name(),
+                platform: match k {
+                    BackendKind::Keychain => "macOS",
+                    BackendKind::WinCred => "Windows",
+                    BackendKind::Keyctl => "Linux",
+                    _ => "Linux and the BSDs",
+                },
+                available: available(),
+            }),
+            None => Err(VaultError::UnknownBackend {
                 name: s.to_string(),
-                available: Self::supported()
-                    .iter()
-                    .map(|k| k.name())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
+                available: available(),
+            }),
+        }
     }
 }
 

@@ -122,6 +122,16 @@ pub enum VaultError {
         /// What is wrong with it.
         reason: String,
     },
+    /// `--backend` names a backend of another platform.
+    #[error("the `{name}` vault backend exists only on {platform}; use one of: {available}")]
+    UnsupportedBackend {
+        /// The backend named.
+        name: &'static str,
+        /// Where it exists.
+        platform: &'static str,
+        /// The backends available here.
+        available: String,
+    },
     /// The lock that keeps two processes from fetching the same session failed.
     #[error(
         "could not take the session lock ({reason}); check that the lock directory (STSVAULT_LOCK_DIR, XDG_RUNTIME_DIR or ~/.cache/stsvault) is writable"
