@@ -80,38 +80,37 @@ fn story(emulator: &Emulator, sandbox: &Sandbox, wrap: &dyn Fn(&[&str]) -> Comma
     );
 }
 
+/// A sandbox using `backend` over `bus`, with no file passphrase (the keyring protects the
+/// keys), and the story run on it with the plain binary.
+fn story_on_bus(backend: &str, bus: &SessionBus) {
+    let emulator = Emulator::start();
+    let mut sandbox = Sandbox::new(Some(&emulator));
+    sandbox.set_env("AWS_VAULT_BACKEND", backend);
+    sandbox.set_env("DBUS_SESSION_BUS_ADDRESS", bus.address());
+    sandbox.set_env("AWS_VAULT_FILE_PASSPHRASE", "");
+    story(&emulator, &sandbox, &|args| plain(&sandbox, args));
+}
+
+/// `stsvault ARGS…` in `sandbox`.
+fn plain(sandbox: &Sandbox, args: &[&str]) -> Command {
+    let mut c = sandbox.command(BIN);
+    c.args(args);
+    c
+}
+
 #[test]
 fn seed_story_on_the_secret_service() {
     let bus = SessionBus::start();
     let _keyring = GnomeKeyring::start(&bus);
     GnomeKeyring::create_collection(&bus, "awsvault", "collection password");
-    let emulator = Emulator::start();
-    let mut sandbox = Sandbox::new(Some(&emulator));
-    sandbox.set_env("AWS_VAULT_BACKEND", "secret-service");
-    sandbox.set_env("DBUS_SESSION_BUS_ADDRESS", bus.address());
-    // No passphrase: the keyring is what protects the keys.
-    sandbox.set_env("AWS_VAULT_FILE_PASSPHRASE", "");
-    story(&emulator, &sandbox, &|args| {
-        let mut c = sandbox.command(BIN);
-        c.args(args);
-        c
-    });
+    story_on_bus("secret-service", &bus);
 }
 
 #[test]
 fn seed_story_on_kwallet() {
     let bus = SessionBus::start();
     let _daemon = KWalletDaemon::start(&bus, "");
-    let emulator = Emulator::start();
-    let mut sandbox = Sandbox::new(Some(&emulator));
-    sandbox.set_env("AWS_VAULT_BACKEND", "kwallet");
-    sandbox.set_env("DBUS_SESSION_BUS_ADDRESS", bus.address());
-    sandbox.set_env("AWS_VAULT_FILE_PASSPHRASE", "");
-    story(&emulator, &sandbox, &|args| {
-        let mut c = sandbox.command(BIN);
-        c.args(args);
-        c
-    });
+    story_on_bus("kwallet", &bus);
 }
 
 #[test]
@@ -193,11 +192,7 @@ fn seed_story_on_pass() {
         sandbox.set_env(k, v.display().to_string());
     }
     sandbox.set_env("AWS_VAULT_PASS_PREFIX", "aws");
-    story(&emulator, &sandbox, &|args| {
-        let mut c = sandbox.command(BIN);
-        c.args(args);
-        c
-    });
+    story(&emulator, &sandbox, &|args| plain(&sandbox, args));
     let add = sandbox
         .command(BIN)
         .args(["add", "dev", "--env"])

@@ -1,7 +1,7 @@
 //! 99designs/keyring's `Item` as JSON — the shape aws-vault's file, secret-service, kwallet and
 //! pass backends store — so items written by either tool read in the other.
 
-use super::Item;
+use super::{Item, VaultError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,19 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Item, String> {
         json.label,
         json.description,
     ))
+}
+
+/// Parses the Item JSON `backend` holds under `key`; damage is a [`VaultError::CorruptItem`].
+pub(crate) fn decode_for(
+    backend: &'static str,
+    key: &str,
+    bytes: &[u8],
+) -> Result<Item, VaultError> {
+    decode(bytes).map_err(|reason| VaultError::CorruptItem {
+        backend,
+        item: key.to_string(),
+        reason,
+    })
 }
 
 #[cfg(test)]

@@ -343,17 +343,11 @@ mod sys {
         .map(|id| id as i32)
     }
 
-    /// `KEYCTL_READ`, growing the buffer until the payload fits.
-    pub fn read(id: i32) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    /// `op` (`KEYCTL_READ`, `KEYCTL_DESCRIBE`) into a buffer grown until the answer fits.
+    fn read_all(op: u32, id: i32) -> std::io::Result<Zeroizing<Vec<u8>>> {
         let mut buf = Zeroizing::new(Vec::<u8>::new());
         loop {
-            let n = keyctl(
-                libc::KEYCTL_READ as _,
-                id as _,
-                buf.as_mut_ptr() as _,
-                buf.len() as _,
-                0,
-            )? as usize;
+            let n = keyctl(op as _, id as _, buf.as_mut_ptr() as _, buf.len() as _, 0)? as usize;
             if n <= buf.len() {
                 buf.truncate(n);
                 return Ok(buf);
@@ -362,23 +356,18 @@ mod sys {
         }
     }
 
+    /// `KEYCTL_READ`: the key's payload, or a keyring's key ids.
+    pub fn read(id: i32) -> std::io::Result<Zeroizing<Vec<u8>>> {
+        read_all(libc::KEYCTL_READ, id)
+    }
+
     /// `KEYCTL_DESCRIBE`: "type;uid;gid;perm;description".
     pub fn describe(id: i32) -> std::io::Result<String> {
-        let mut buf = vec![0u8; 256];
-        loop {
-            let n = keyctl(
-                libc::KEYCTL_DESCRIBE as _,
-                id as _,
-                buf.as_mut_ptr() as _,
-                buf.len() as _,
-                0,
-            )? as usize;
-            if n <= buf.len() {
-                buf.truncate(n.saturating_sub(1)); // the trailing NUL
-                return Ok(String::from_utf8_lossy(&buf).into_owned());
-            }
-            buf = vec![0; n];
+        let mut buf = read_all(libc::KEYCTL_DESCRIBE, id)?;
+        if buf.last() == Some(&0) {
+            buf.pop();
         }
+        Ok(String::from_utf8_lossy(&buf).into_owned())
     }
 }
 

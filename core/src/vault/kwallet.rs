@@ -174,15 +174,7 @@ impl Backend for KWalletBackend {
             Ok(Some(zeroize::Zeroizing::new(data)))
         })?;
         match data {
-            Some(d) if !d.is_empty() => {
-                item_json::decode(&d)
-                    .map(Some)
-                    .map_err(|reason| VaultError::CorruptItem {
-                        backend: NAME,
-                        item: key.to_string(),
-                        reason,
-                    })
-            }
+            Some(d) if !d.is_empty() => item_json::decode_for(NAME, key, &d).map(Some),
             _ => Ok(None),
         }
     }

@@ -145,13 +145,7 @@ impl Backend for PassBackend {
             self.pass(&["show", "--", &entry]),
             None,
         )?;
-        item_json::decode(&out)
-            .map(Some)
-            .map_err(|reason| VaultError::CorruptItem {
-                backend: NAME,
-                item: key.to_string(),
-                reason,
-            })
+        item_json::decode_for(NAME, key, &out).map(Some)
     }
 
     fn set(&self, item: &Item) -> Result<(), VaultError> {

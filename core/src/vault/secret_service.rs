@@ -182,13 +182,7 @@ impl Backend for SecretServiceBackend {
         }
         let secret =
             zeroize::Zeroizing::new(found.get_secret().map_err(|e| self.map_err(&action, e))?);
-        item_json::decode(&secret)
-            .map(Some)
-            .map_err(|reason| VaultError::CorruptItem {
-                backend: NAME,
-                item: key.to_string(),
-                reason,
-            })
+        item_json::decode_for(NAME, key, &secret).map(Some)
     }
 
     fn set(&self, item: &Item) -> Result<(), VaultError> {

@@ -279,10 +279,18 @@ fn wait_for(timeout: Duration, what: &str, mut ready: impl FnMut() -> bool) {
 
 /// Calls on gnome-keyring that need no prompt, for setting up tests.
 impl GnomeKeyring {
-    fn connect(bus: &SessionBus) -> zbus::blocking::Connection {
-        zbus::blocking::connection::Builder::address(bus.address())
+    /// A proxy for `interface` on gnome-keyring's root object.
+    fn proxy(bus: &SessionBus, interface: &'static str) -> zbus::blocking::Proxy<'static> {
+        let conn = zbus::blocking::connection::Builder::address(bus.address())
             .and_then(|b| b.build())
-            .expect("connect to the test bus")
+            .expect("connect to the test bus");
+        zbus::blocking::Proxy::new_owned(
+            conn,
+            "org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            interface,
+        )
+        .expect("gnome-keyring proxy")
     }
 
     /// Creates the collection labelled `label`, protected by `password`, without the prompt
@@ -290,19 +298,13 @@ impl GnomeKeyring {
     pub fn create_collection(bus: &SessionBus, label: &str, password: &str) -> String {
         use std::collections::HashMap;
         use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
-        let conn = Self::connect(bus);
-        let service = zbus::blocking::Proxy::new(
-            &conn,
-            "org.freedesktop.secrets",
-            "/org/freedesktop/secrets",
-            "org.freedesktop.Secret.Service",
-        )
-        .expect("service proxy");
+        let service = Self::proxy(bus, "org.freedesktop.Secret.Service");
         let (_, session): (OwnedValue, OwnedObjectPath) = service
             .call("OpenSession", &("plain", Value::from("")))
             .expect("OpenSession");
-        let internal = zbus::blocking::Proxy::new(
-            &conn,
+        // The same connection: the session belongs to it.
+        let internal = zbus::blocking::Proxy::new_owned(
+            service.connection().clone(),
             "org.freedesktop.secrets",
             "/org/freedesktop/secrets",
             "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
@@ -327,14 +329,7 @@ impl GnomeKeyring {
     /// Locks the collection at `path` (no prompt is needed to lock).
     pub fn lock(bus: &SessionBus, path: &str) {
         use zbus::zvariant::{ObjectPath, OwnedObjectPath};
-        let conn = Self::connect(bus);
-        let service = zbus::blocking::Proxy::new(
-            &conn,
-            "org.freedesktop.secrets",
-            "/org/freedesktop/secrets",
-            "org.freedesktop.Secret.Service",
-        )
-        .expect("service proxy");
+        let service = Self::proxy(bus, "org.freedesktop.Secret.Service");
         let target = ObjectPath::try_from(path).expect("object path");
         let (locked, _prompt): (Vec<OwnedObjectPath>, OwnedObjectPath) =
             service.call("Lock", &(vec![target],)).expect("Lock");
