@@ -19,6 +19,9 @@ pub enum Error {
     /// A problem obtaining credentials from STS.
     #[error(transparent)]
     Sts(#[from] crate::sts::StsError),
+    /// A problem with a `credential_process` or a web identity token.
+    #[error(transparent)]
+    Source(#[from] crate::sources::SourceError),
     /// A `CredentialsProvider` was built without a required part.
     #[error("a CredentialsProvider needs a {0}; set it on the builder")]
     Builder(&'static str),

@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod error;
 pub mod prompt;
 pub mod provider;
+pub mod sources;
 pub mod sts;
 pub mod vault;
 

@@ -184,6 +184,38 @@ impl CredentialsProvider {
                     };
                     sts::assume_role(profile, &target(endpoint), &source, &request, mfa_arg).await?
                 }
+                Plan::CredentialProcess {
+                    profile, command, ..
+                } => crate::sources::run_credential_process(profile, command).await?,
+                Plan::AssumeRoleWithWebIdentity {
+                    profile,
+                    role_arn,
+                    role_session_name,
+                    token_file,
+                    token_process,
+                    duration,
+                    sts: endpoint,
+                    ..
+                } => {
+                    let token = crate::sources::read_web_identity_token(
+                        profile,
+                        token_file.as_deref(),
+                        token_process.as_deref(),
+                    )
+                    .await?;
+                    let name = role_session_name
+                        .clone()
+                        .unwrap_or_else(default_session_name);
+                    sts::assume_role_with_web_identity(
+                        profile,
+                        &target(endpoint),
+                        role_arn,
+                        &name,
+                        &token,
+                        *duration,
+                    )
+                    .await?
+                }
                 other => {
                     return Err(crate::sts::StsError::Unsupported {
                         profile: other.profile().to_string(),

@@ -163,3 +163,32 @@ pub async fn caller_identity(
         user_id: out.user_id.unwrap_or_default(),
     })
 }
+
+/// `AssumeRoleWithWebIdentity`: unsigned, the OIDC `token` proves who is calling.
+pub async fn assume_role_with_web_identity(
+    profile: &str,
+    target: &StsTarget,
+    role_arn: &str,
+    role_session_name: &str,
+    token: &SecretString,
+    duration: Option<Duration>,
+) -> Result<Credentials, StsError> {
+    let client = sts_client(target, None);
+    let endpoint = endpoint_for_errors(target);
+    let ctx = CallContext {
+        profile,
+        action: "AssumeRoleWithWebIdentity",
+        endpoint: &endpoint,
+        mfa_serial: None,
+    };
+    let out = client
+        .assume_role_with_web_identity()
+        .role_arn(role_arn)
+        .role_session_name(role_session_name)
+        .web_identity_token(token.expose_secret())
+        .set_duration_seconds(duration.map(seconds))
+        .send()
+        .await
+        .map_err(|e| StsError::from_sdk(e, &ctx))?;
+    convert(out.credentials, profile, "AssumeRoleWithWebIdentity")
+}

@@ -6,7 +6,8 @@ mod client;
 mod error;
 
 pub use calls::{
-    AssumeRoleRequest, CallerIdentity, assume_role, caller_identity, get_session_token,
+    AssumeRoleRequest, CallerIdentity, assume_role, assume_role_with_web_identity, caller_identity,
+    get_session_token,
 };
 pub use client::{StsTarget, sts_client};
 pub use error::StsError;

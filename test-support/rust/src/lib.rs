@@ -81,6 +81,9 @@ pub struct IamUser {
     pub mfa_serial: String,
     /// The device's TOTP seed, base32.
     pub seed: String,
+    /// A role the user may assume with MFA, when asked for ([`Emulator::setup_user_with_role`]).
+    #[serde(default)]
+    pub role_arn: Option<String>,
 }
 
 /// One request the emulator saw.
@@ -166,6 +169,22 @@ impl Emulator {
     pub fn setup_user(&self, user: &str) -> IamUser {
         let mut cmd = emulator_command();
         cmd.args(["setup-user", "--endpoint", &self.endpoint, "--user", user]);
+        run_json(cmd)
+    }
+
+    /// Like [`Emulator::setup_user`], plus a role `role` (AdministratorAccess) that the user's
+    /// account may assume only with MFA.
+    pub fn setup_user_with_role(&self, user: &str, role: &str) -> IamUser {
+        let mut cmd = emulator_command();
+        cmd.args([
+            "setup-user",
+            "--endpoint",
+            &self.endpoint,
+            "--user",
+            user,
+            "--role",
+            role,
+        ]);
         run_json(cmd)
     }
 
