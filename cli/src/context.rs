@@ -8,9 +8,9 @@ use stsvault::config::plan::PlanOptions;
 use stsvault::config::{
     Config, EnvVars, MfaToken, ProfileOverrides, ResolveOptions, parse_go_duration,
 };
-use stsvault::prompt::{Driver, read_secret_from_tty};
+use stsvault::prompt::Driver;
 use stsvault::provider::CredentialsProvider;
-use stsvault::vault::{BackendOptions, Vault, VaultError};
+use stsvault::vault::{BackendOptions, Vault, passphrase_from_env_or_terminal};
 
 /// Lazily opened resources shared by a command.
 pub struct Context {
@@ -45,7 +45,9 @@ impl Context {
         if let Some(v) = self.vault.get() {
             return Ok(Arc::clone(v));
         }
-        let backend = self.backend_options()?.open(Box::new(file_passphrase))?;
+        let backend = self
+            .backend_options()?
+            .open(passphrase_from_env_or_terminal())?;
         let vault = Arc::new(Vault::new(backend));
         let _ = self.vault.set(Arc::clone(&vault));
         Ok(vault)
@@ -143,18 +145,4 @@ impl Context {
             region: resolved.region.clone(),
         })
     }
-}
-
-/// The file vault's passphrase: `AWS_VAULT_FILE_PASSPHRASE`, else asked on the terminal.
-fn file_passphrase(prompt: &str) -> Result<secrecy::SecretString, VaultError> {
-    if let Some(p) = std::env::var_os("AWS_VAULT_FILE_PASSPHRASE") {
-        return Ok(secrecy::SecretString::from(
-            p.to_string_lossy().into_owned(),
-        ));
-    }
-    Ok(read_secret_from_tty(
-        &format!("{prompt}: "),
-        "vault passphrase",
-        "set AWS_VAULT_FILE_PASSPHRASE, or use another --backend",
-    )?)
 }

@@ -17,6 +17,21 @@ use zeroize::Zeroizing;
 /// Asks for the passphrase; called with the text to show, at most once per backend.
 pub type PassphraseFn = Box<dyn Fn(&str) -> Result<SecretString, VaultError> + Send + Sync>;
 
+/// aws-vault's way to get the file vault's passphrase: `AWS_VAULT_FILE_PASSPHRASE` if set
+/// (even empty), else asked on the terminal without echo.
+pub fn passphrase_from_env_or_terminal() -> PassphraseFn {
+    Box::new(|prompt| {
+        if let Some(p) = std::env::var_os("AWS_VAULT_FILE_PASSPHRASE") {
+            return Ok(SecretString::from(p.to_string_lossy().into_owned()));
+        }
+        Ok(crate::prompt::read_secret_from_tty(
+            &format!("{prompt}: "),
+            "vault passphrase",
+            "set AWS_VAULT_FILE_PASSPHRASE, or use another --backend",
+        )?)
+    })
+}
+
 /// PBKDF2 iterations aws-vault's JWE library uses.
 const ITERATIONS: usize = 8192;
 const SALT_LEN: usize = 16;

@@ -28,7 +28,7 @@ mod session_key;
 
 pub use backend::{Backend, BackendKind, Item};
 pub use error::VaultError;
-pub use file::{FileBackend, PassphraseFn, default_file_dir};
+pub use file::{FileBackend, PassphraseFn, default_file_dir, passphrase_from_env_or_terminal};
 #[cfg(target_os = "linux")]
 pub use keyctl::{KeyctlBackend, KeyctlScope};
 #[cfg(all(unix, not(target_os = "macos")))]
