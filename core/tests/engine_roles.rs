@@ -362,31 +362,13 @@ async fn a_wrong_or_reused_mfa_code_is_an_invalid_code_error_naming_the_profile(
     assert!(err.to_string().contains("wait for the next code"), "{err}");
     // A code accepted once is refused the second time, as STS does.
     let code = totp(&w.user.seed, 0);
-    w.provider(
-        &config,
-        "base",
-        &code,
-        PlanOptions {
-            no_cache: true,
-            ..Default::default()
-        },
-    )
-    .credentials()
-    .await
-    .unwrap();
-    let again = w
-        .provider(
-            &config,
-            "base",
-            &code,
-            PlanOptions {
-                no_cache: true,
-                ..Default::default()
-            },
-        )
-        .credentials()
-        .await
-        .unwrap_err();
+    let uncached = PlanOptions {
+        no_cache: true,
+        ..Default::default()
+    };
+    let fresh = || w.provider(&config, "base", &code, uncached.clone());
+    fresh().credentials().await.unwrap();
+    let again = fresh().credentials().await.unwrap_err();
     assert!(
         matches!(again, Error::Sts(StsError::InvalidMfaCode { .. })),
         "{again:?}"
