@@ -248,3 +248,29 @@ fn signals_reach_the_command() {
     assert_eq!(lines.next().unwrap().unwrap(), "got-term");
     assert_eq!(child.wait().unwrap().code(), Some(7));
 }
+
+#[test]
+fn without_a_terminal_or_a_code_the_mfa_prompt_is_one_clear_error() {
+    let (emulator, user, sandbox) = setup(nothing, true);
+    // `command` runs in a new session with no controlling terminal and stdin from /dev/null.
+    let out = sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--", "true"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot ask for the MFA code for {}",
+            user.mfa_serial
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("--mfa-token") && err.contains("mfa_process"),
+        "says how to supply the code: {err}"
+    );
+    assert!(emulator.sts_calls("GetSessionToken").is_empty());
+}
