@@ -393,3 +393,54 @@ async fn a_role_that_requires_mfa_without_it_is_access_denied_naming_the_profile
     );
     assert!(err.to_string().contains("check the IAM policies"), "{err}");
 }
+
+#[tokio::test]
+async fn throttling_is_a_throttled_error_naming_the_profile() {
+    let w = World::new();
+    let config = w.config(&format!("mfa_serial = {}\n", w.user.mfa_serial));
+    // More faults than the SDK's retries.
+    w.emulator
+        .inject_fault("GetSessionToken", "Throttling", 400, 10);
+    let err = w
+        .provider(
+            &config,
+            "base",
+            &totp(&w.user.seed, 0),
+            PlanOptions::default(),
+        )
+        .credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Sts(StsError::Throttled { ref profile, .. }) if profile == "base"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("wait a moment"), "{err}");
+}
+
+#[tokio::test]
+async fn an_expired_source_session_is_an_expired_token_error_saying_to_clear() {
+    let w = World::new();
+    let config = w.config(&format!(
+        "mfa_serial = {serial}\n[profile prod]\nsource_profile = base\nrole_arn = {role}\nmfa_serial = {serial}\n",
+        serial = w.user.mfa_serial,
+        role = w.role_arn()
+    ));
+    w.emulator
+        .inject_fault("AssumeRole", "ExpiredToken", 400, 1);
+    let err = w
+        .provider(
+            &config,
+            "prod",
+            &totp(&w.user.seed, 0),
+            PlanOptions::default(),
+        )
+        .credentials()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Sts(StsError::ExpiredToken { ref profile }) if profile == "prod"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("stsvault clear prod"), "{err}");
+}

@@ -11,12 +11,17 @@ For every request it
 4. refuses AssumeRole of a role whose trust policy asks for ``aws:MultiFactorAuthPresent`` unless
    the call carries a good code or is signed by credentials that were obtained with one;
 5. gives each GetSessionToken its own ``ASIA…`` key id, secret and token;
-6. writes one line to the call log.
+6. writes one line to the call log;
+7. answers with an injected fault when a test asked for one (``POST /_stsvault/faults`` with
+   ``{"action", "code", "message", "status", "count"}``): STS's ExpiredToken, Throttling… that
+   moto never produces.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 import time
 import uuid
 from typing import Any, Callable, Iterable
@@ -27,6 +32,7 @@ from .sessions import SessionRegistry, rewrite_credentials
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
 MSG_SESSION_CREDENTIALS = "Cannot call GetSessionToken with session credentials"
+FAULTS_PATH = "/_stsvault/faults"
 
 # Calls whose response hands out an access key id worth logging.
 ISSUING_ACTIONS = {
@@ -45,8 +51,12 @@ class Guard:
         self.log = log
         self.mfa = mfa.MfaChecker()
         self.sessions = SessionRegistry()
+        self._faults: list[dict[str, Any]] = []
+        self._faults_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == FAULTS_PATH:
+            return self._add_fault(environ, start_response)
         started = time.monotonic()
         req = awsrequest.parse(environ)
         entry: dict[str, Any] = {
@@ -71,8 +81,14 @@ class Guard:
                 awsrequest.replace_signer(environ, req.access_key_id, session.user_access_key_id)
                 caller_key = entry["acting_as"] = session.user_access_key_id
 
-            refusal, mfa_present = self._refusal(req, caller_key)
-            if refusal is not None:
+            fault = self._take_fault(req.action)
+            refusal, mfa_present = (None, False) if fault else self._refusal(req, caller_key)
+            if fault is not None:
+                status, headers, body = error_response(
+                    req.service, fault["status"], fault["code"], fault["message"]
+                )
+                entry["error_message"] = fault["message"]
+            elif refusal is not None:
                 status, headers, body = error_response(req.service, 403, "AccessDenied", refusal)
                 entry["error_message"] = refusal
             else:
@@ -100,6 +116,26 @@ class Guard:
         self.log.write(entry)
         start_response(status, headers)
         return [body]
+
+    def _add_fault(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        """Queues a fault: the next ``count`` calls of ``action`` get this error instead."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        fault = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        fault.setdefault("status", 400)
+        fault.setdefault("count", 1)
+        fault.setdefault("message", fault.get("code", "fault"))
+        with self._faults_lock:
+            self._faults.append(fault)
+        start_response("204 No Content", [("Content-Length", "0")])
+        return [b""]
+
+    def _take_fault(self, action: str | None) -> dict[str, Any] | None:
+        with self._faults_lock:
+            for fault in self._faults:
+                if fault.get("action") == action and fault["count"] > 0:
+                    fault["count"] -= 1
+                    return fault
+        return None
 
     def _refusal(self, req: awsrequest.AwsRequest, caller_key: str | None) -> tuple[str | None, bool]:
         """(the AccessDenied message STS would answer with or None, whether MFA is present)."""
@@ -162,7 +198,7 @@ def error_response(
         ("Content-Length", str(len(body))),
         ("x-amzn-RequestId", request_id),
     ]
-    reason = {403: "Forbidden", 400: "Bad Request"}.get(http_status, "Error")
+    reason = {403: "Forbidden", 400: "Bad Request", 429: "Too Many Requests"}.get(http_status, "Error")
     return f"{http_status} {reason}", headers, body
 
 

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,15 @@ class Emulator:
             args += ["--account-id", account_id]
         out = subprocess.run(command(*args), env=child_env(), check=True, capture_output=True, text=True)
         return json.loads(out.stdout)
+
+    def inject_fault(self, action: str, code: str, message: str = "", status: int = 400, count: int = 1) -> None:
+        """The next ``count`` calls of ``action`` fail with STS error ``code``."""
+        body = json.dumps(
+            {"action": action, "code": code, "message": message or code, "status": status, "count": count}
+        ).encode()
+        req = urllib.request.Request(self.endpoint + "/_stsvault/faults", data=body, method="POST")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 204
 
     def calls(self, **match: Any) -> list[dict[str, Any]]:
         """Logged calls whose fields equal every ``match`` item (all of them when none)."""

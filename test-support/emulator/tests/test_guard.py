@@ -274,3 +274,15 @@ def test_stops_when_its_parent_dies(tmp_path):
     while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not pid_alive(pid)
+
+
+def test_injected_faults_answer_the_next_calls_then_stop(emulator, user):
+    emulator.inject_fault("GetCallerIdentity", "ExpiredToken", "The security token included in the request is expired", count=2)
+    sts = user_client(emulator, user)
+    for _ in range(2):
+        with pytest.raises(ClientError) as excinfo:
+            sts.get_caller_identity()
+        assert excinfo.value.response["Error"]["Code"] == "ExpiredToken"
+    assert sts.get_caller_identity()["Arn"].endswith(f":user/{user['user']}")
+    logged = [c for c in emulator.calls(action="GetCallerIdentity") if c["error_code"] == "ExpiredToken"]
+    assert len(logged) >= 2

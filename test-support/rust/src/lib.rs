@@ -188,6 +188,31 @@ impl Emulator {
         run_json(cmd)
     }
 
+    /// Makes the next `count` calls of `action` fail with the STS error `code` (HTTP
+    /// `status`), as real STS does for ExpiredToken, Throttling… which moto never produces.
+    pub fn inject_fault(&self, action: &str, code: &str, status: u16, count: u32) {
+        use std::io::{Read, Write};
+        let body = serde_json::json!({
+            "action": action, "code": code, "message": format!("injected {code}"),
+            "status": status, "count": count,
+        })
+        .to_string();
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(addr).expect("connect to the emulator");
+        write!(
+            conn,
+            "POST /_stsvault/faults HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send the fault");
+        let mut answer = String::new();
+        let _ = conn.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 204"),
+            "fault not accepted: {answer}"
+        );
+    }
+
     /// Every request the emulator has logged so far.
     pub fn calls(&self) -> Vec<Call> {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
