@@ -274,3 +274,54 @@ fn without_a_terminal_or_a_code_the_mfa_prompt_is_one_clear_error() {
     );
     assert!(emulator.sts_calls("GetSessionToken").is_empty());
 }
+
+/// A stand-in for a prompt program (no YubiKey or desktop here): it records its arguments and
+/// prints the code the test left for it.
+fn fake_program(dir: &std::path::Path, name: &str, code: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(dir.join("code"), code).unwrap();
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{args}'\ncat '{code}'\n",
+            args = dir.join("args").display(),
+            code = dir.join("code").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir.join("args")
+}
+
+#[test]
+fn the_ykman_and_zenity_prompt_drivers_run_their_programs() {
+    for (driver, want) in [
+        ("ykman", vec!["oath", "accounts", "code", "--single"]),
+        ("zenity", vec!["--entry", "--title", "stsvault", "--text"]),
+    ] {
+        let (emulator, user, mut sandbox) = setup(nothing, true);
+        let bin = tempfile::tempdir().unwrap();
+        let args_file = fake_program(bin.path(), driver, &totp(&user.seed, 0));
+        let path = format!(
+            "{}:{}",
+            bin.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        sandbox.set_env("PATH", path);
+        let out = sandbox
+            .command(BIN)
+            .args(["--prompt", driver, "exec", PROFILE, "--", "true"])
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let args = std::fs::read_to_string(&args_file).unwrap();
+        let args: Vec<&str> = args.lines().collect();
+        assert_eq!(&args[..want.len()], want.as_slice(), "{driver}: {args:?}");
+        assert!(
+            args.last().unwrap().contains(&user.mfa_serial),
+            "{driver} is told which device: {args:?}"
+        );
+        assert_eq!(emulator.sts_calls("GetSessionToken").len(), 1, "{driver}");
+    }
+}
