@@ -62,35 +62,29 @@ impl KWalletBackend {
         f: impl Fn(&zbus::blocking::Proxy<'static>, i32) -> zbus::Result<T>,
     ) -> Result<T, VaultError> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = state.as_ref() {
-            let open: bool = s
-                .proxy
-                .call("isOpen", &(s.handle,))
-                .map_err(|e| self.failed(action, e))?;
-            if !open {
-                *state = None;
-            }
-        }
-        if state.is_none() {
-            *state = Some(self.open(action)?);
-        }
-        let s = state
-            .as_ref()
-            .ok_or_else(|| self.failed(action, "the wallet could not be opened"))?;
+        // A stale handle answers every call with "nothing", so check it before use.
+        let is_open = |s: &Session| {
+            s.proxy
+                .call::<_, _, bool>("isOpen", &(s.handle,))
+                .map_err(|e| self.failed(action, e))
+        };
+        let session = match state.take() {
+            Some(s) if is_open(&s)? => s,
+            _ => self.open(action)?,
+        };
+        let s = state.insert(session);
         f(&s.proxy, s.handle).map_err(|e| self.failed(action, e))
     }
 
     fn open(&self, action: &str) -> Result<Session, VaultError> {
-        let conn = match &self.bus_address {
-            Some(a) => zbus::blocking::connection::Builder::address(a.as_str())
-                .and_then(|b| b.method_timeout(self.open_timeout).build()),
-            None => zbus::blocking::connection::Builder::session()
-                .and_then(|b| b.method_timeout(self.open_timeout).build()),
-        }
-        .map_err(|e| self.unavailable(format!("no D-Bus session bus ({e})")))?;
-        let (service, path) = daemon(&conn).ok_or_else(|| {
-            self.unavailable("neither kwalletd6 nor kwalletd5 is on the session bus".into())
-        })?;
+        let conn = super::dbus::connect(self.bus_address.as_deref(), Some(self.open_timeout))
+            .map_err(|e| self.unavailable(format!("no D-Bus session bus ({e})")))?;
+        let names = DAEMONS.map(|(name, _)| name);
+        let (service, path) = super::dbus::first_offered(&conn, &names)
+            .and_then(|found| DAEMONS.into_iter().find(|(name, _)| *name == found))
+            .ok_or_else(|| {
+                self.unavailable("neither kwalletd6 nor kwalletd5 is on the session bus".into())
+            })?;
         let proxy = zbus::blocking::Proxy::new_owned(conn, service, path, INTERFACE)
             .map_err(|e| self.failed(action, e))?;
         // A locked or missing wallet makes kwalletd show a dialog and answer only once the user
@@ -117,17 +111,6 @@ impl KWalletBackend {
         Ok(Session { proxy, handle })
     }
 
-    /// Asks kwalletd to write the wallet to disk now rather than on its 5-second timer, so a
-    /// stored item survives kwalletd being stopped right after.
-    fn sync(&self) {
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = state.as_ref() {
-            let _ = s
-                .proxy
-                .call_noreply("sync", &(s.handle, self.app_id.as_str()));
-        }
-    }
-
     fn failed(&self, action: &str, e: impl std::fmt::Display) -> VaultError {
         VaultError::Backend {
             backend: NAME,
@@ -145,17 +128,10 @@ impl KWalletBackend {
     }
 }
 
-/// The kwalletd on the bus (running, or startable by D-Bus activation), newest first.
-fn daemon(conn: &zbus::blocking::Connection) -> Option<(&'static str, &'static str)> {
-    let dbus = zbus::blocking::fdo::DBusProxy::new(conn).ok()?;
-    let activatable = dbus.list_activatable_names().unwrap_or_default();
-    DAEMONS.into_iter().find(|(name, _)| {
-        zbus::names::BusName::try_from(*name)
-            .ok()
-            .and_then(|n| dbus.name_has_owner(n).ok())
-            .unwrap_or(false)
-            || activatable.iter().any(|a| a.as_str() == *name)
-    })
+/// Asks kwalletd to write the wallet to disk now rather than on its 5-second timer, so a
+/// change survives kwalletd being stopped right after. Best effort: the change itself is made.
+fn sync(p: &zbus::blocking::Proxy<'static>, handle: i32, app: &str) {
+    let _ = p.call_noreply("sync", &(handle, app));
 }
 
 impl Backend for KWalletBackend {
@@ -184,15 +160,18 @@ impl Backend for KWalletBackend {
         let json = item_json::encode(item);
         let action = format!("store `{}`", item.key);
         let status = self.with_wallet(&action, |p, h| {
-            p.call::<_, _, i32>(
+            let status: i32 = p.call(
                 "writeEntry",
                 &(h, folder, item.key.as_str(), json.as_slice(), app),
-            )
+            )?;
+            if status == 0 {
+                sync(p, h, app);
+            }
+            Ok(status)
         })?;
         if status != 0 {
             return Err(self.failed(&action, format!("kwalletd answered {status}")));
         }
-        self.sync();
         Ok(())
     }
 
@@ -205,9 +184,9 @@ impl Backend for KWalletBackend {
                 return Ok(false);
             }
             let _: i32 = p.call("removeEntry", &(h, folder, key, app))?;
+            sync(p, h, app);
             Ok(true)
         })
-        .inspect(|_| self.sync())
     }
 
     fn keys(&self) -> Result<Vec<String>, VaultError> {

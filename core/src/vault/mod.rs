@@ -7,6 +7,8 @@
 //! - [`Vault`] speaks aws-vault's conventions on top of any backend.
 
 mod backend;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod dbus;
 mod error;
 mod file;
 mod formats;

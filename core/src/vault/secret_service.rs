@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const NAME: &str = "secret-service";
+/// The Secret Service's bus name.
+const SERVICE: &str = "org.freedesktop.secrets";
 const COLLECTION_PREFIX: &str = "/org/freedesktop/secrets/collection/";
 /// The attribute aws-vault's keyring library searches items by.
 const ATTRIBUTE: &str = "profile";
@@ -41,27 +43,16 @@ impl SecretServiceBackend {
 
     /// True when a Secret Service answers on the session bus (or at `bus_address`).
     pub fn is_available(bus_address: Option<&str>) -> bool {
-        connect_bus(bus_address)
-            .and_then(|conn| {
-                let dbus = zbus::blocking::fdo::DBusProxy::new(&conn)?;
-                let name = zbus::names::BusName::try_from("org.freedesktop.secrets")
-                    .map_err(zbus::Error::from)?;
-                if dbus.name_has_owner(name.clone())? {
-                    return Ok(true);
-                }
-                Ok(dbus
-                    .list_activatable_names()?
-                    .iter()
-                    .any(|n| n.as_str() == "org.freedesktop.secrets"))
-            })
-            .unwrap_or(false)
+        super::dbus::connect(bus_address, None)
+            .is_ok_and(|conn| super::dbus::first_offered(&conn, &[SERVICE]).is_some())
     }
 
     fn service(&self) -> Result<&SecretService<'static>, VaultError> {
         if let Some(s) = self.service.get() {
             return Ok(s);
         }
-        let conn = connect_bus(self.bus_address.as_deref()).map_err(|e| unavailable(&e))?;
+        let conn =
+            super::dbus::connect(self.bus_address.as_deref(), None).map_err(|e| unavailable(&e))?;
         let service = SecretService::connect_with_existing(EncryptionType::Dh, conn).map_err(
             |e| match e {
                 secret_service::Error::Unavailable => unavailable(&e),
@@ -109,26 +100,22 @@ impl SecretServiceBackend {
     }
 
     fn map_err(&self, action: &str, e: secret_service::Error) -> VaultError {
-        match e {
-            secret_service::Error::Prompt
-            | secret_service::Error::PromptDisconnected
-            | secret_service::Error::Locked => VaultError::Locked {
-                backend: NAME,
-                action: action.to_string(),
-                what: format!("the Secret Service collection `{}`", self.collection),
-                hint: HINT,
-            },
-            secret_service::Error::Zbus(zbus::Error::MethodError(ref name, _, _))
-                if name.as_str() == "org.freedesktop.Secret.Error.IsLocked" =>
-            {
-                VaultError::Locked {
-                    backend: NAME,
-                    action: action.to_string(),
-                    what: format!("the Secret Service collection `{}`", self.collection),
-                    hint: HINT,
-                }
+        use secret_service::Error as E;
+        let locked = match &e {
+            E::Prompt | E::PromptDisconnected | E::Locked => true,
+            E::Zbus(zbus::Error::MethodError(name, _, _)) => {
+                name.as_str() == "org.freedesktop.Secret.Error.IsLocked"
             }
-            other => self.failed(action, other),
+            _ => false,
+        };
+        if !locked {
+            return self.failed(action, e);
+        }
+        VaultError::Locked {
+            backend: NAME,
+            action: action.to_string(),
+            what: format!("the Secret Service collection `{}`", self.collection),
+            hint: HINT,
         }
     }
 
@@ -138,13 +125,6 @@ impl SecretServiceBackend {
             action: action.to_string(),
             reason: e.to_string(),
         }
-    }
-}
-
-fn connect_bus(address: Option<&str>) -> zbus::Result<zbus::blocking::Connection> {
-    match address {
-        Some(a) => zbus::blocking::connection::Builder::address(a)?.build(),
-        None => zbus::blocking::Connection::session(),
     }
 }
 
