@@ -12,6 +12,7 @@
 //! - [`provider`] is the front door that ties them together.
 
 pub mod cache;
+mod child;
 pub mod config;
 pub mod credentials;
 pub mod error;

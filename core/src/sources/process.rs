@@ -114,16 +114,9 @@ pub(crate) async fn run_shell(
         .map_err(|e| failed(format!("`{command}` could not be started: {e}")))?;
     let stdout = Zeroizing::new(out.stdout);
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let stderr = stderr.trim();
         return Err(failed(format!(
-            "`{command}` exited with {}{}",
-            out.status,
-            if stderr.is_empty() {
-                String::new()
-            } else {
-                format!(": {stderr}")
-            }
+            "`{command}` {}",
+            crate::child::exit_failure(out.status, &out.stderr)
         )));
     }
     Ok(stdout)

@@ -99,21 +99,14 @@ impl PassBackend {
         })?;
         let stdout = Zeroizing::new(out.stdout);
         if !out.status.success() {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let stderr = stderr.trim();
             return Err(failed(format!(
-                "`{} {}` exited with {}{}",
+                "`{} {}` {}",
                 self.options.command,
                 cmd.get_args()
                     .next()
                     .map(|a| a.to_string_lossy().into_owned())
                     .unwrap_or_default(),
-                out.status,
-                if stderr.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {stderr}")
-                }
+                crate::child::exit_failure(out.status, &out.stderr)
             )));
         }
         Ok(stdout)
