@@ -122,32 +122,41 @@ impl BackendKind {
     }
 }
 
+impl BackendKind {
+    /// The supported backends' names, for error messages.
+    fn supported_names() -> String {
+        Self::supported()
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The error for asking for this backend on a platform that does not have it.
+    pub(crate) fn unsupported(self) -> VaultError {
+        VaultError::UnsupportedBackend {
+            name: self.name(),
+            platform: match self {
+                BackendKind::Keychain => "macOS",
+                BackendKind::WinCred => "Windows",
+                BackendKind::Keyctl => "Linux",
+                _ => "Linux and the BSDs",
+            },
+            available: Self::supported_names(),
+        }
+    }
+}
+
 impl FromStr for BackendKind {
     type Err = VaultError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let available = || {
-            Self::supported()
-                .iter()
-                .map(|k| k.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         match Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, k)| *k) {
             Some(k) if k.is_supported() => Ok(k),
-            Some(k) => Err(VaultError::UnsupportedBackend {
-                name: k.name(),
-                platform: match k {
-                    BackendKind::Keychain => "macOS",
-                    BackendKind::WinCred => "Windows",
-                    BackendKind::Keyctl => "Linux",
-                    _ => "Linux and the BSDs",
-                },
-                available: available(),
-            }),
+            Some(k) => Err(k.unsupported()),
             None => Err(VaultError::UnknownBackend {
                 name: s.to_string(),
-                available: available(),
+                available: Self::supported_names(),
             }),
         }
     }

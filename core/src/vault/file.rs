@@ -38,9 +38,14 @@ const SALT_LEN: usize = 16;
 
 /// `~/.awsvault/keys`, aws-vault's default directory.
 pub fn default_file_dir() -> Result<PathBuf, VaultError> {
+    Ok(home()?.join(".awsvault/keys"))
+}
+
+/// `$HOME`, for the backends' default locations.
+pub(crate) fn home() -> Result<PathBuf, VaultError> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".awsvault/keys"))
+        .map(PathBuf::from)
         .ok_or(VaultError::NoHome)
 }
 

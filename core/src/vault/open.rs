@@ -139,7 +139,7 @@ impl BackendOptions {
                 command: self.pass_cmd.clone(),
                 dir: match &self.pass_dir {
                     Some(d) => d.clone(),
-                    None => home()?.join(".password-store"),
+                    None => super::file::home()?.join(".password-store"),
                 },
                 prefix: self.pass_prefix.clone(),
             })?),
@@ -151,25 +151,9 @@ impl BackendOptions {
             #[cfg(windows)]
             BackendKind::WinCred => Box::new(super::native::wincred(&self.service_name)?),
             #[allow(unreachable_patterns)]
-            other => {
-                return Err(VaultError::UnknownBackend {
-                    name: other.name().to_string(),
-                    available: BackendKind::supported()
-                        .iter()
-                        .map(|k| k.name())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
+            other => return Err(other.unsupported()),
         })
     }
-}
-
-fn home() -> Result<PathBuf, VaultError> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .ok_or(VaultError::NoHome)
 }
 
 #[cfg(target_os = "macos")]
