@@ -45,6 +45,12 @@ pub use session_key::{SessionKey, SessionMeta, is_session_key};
 
 use crate::{AccessKey, Credentials};
 
+/// True when the item `name` holds a profile's long-lived keys: not a cached session, not an
+/// SSO (`oidc:`) token.
+pub(crate) fn is_master_item(name: &str) -> bool {
+    !is_session_key(name) && !name.starts_with("oidc:")
+}
+
 /// Master keys and sessions on top of a backend.
 pub struct Vault {
     backend: Box<dyn Backend>,
@@ -67,7 +73,7 @@ impl Vault {
             .backend
             .keys()?
             .into_iter()
-            .filter(|k| !is_session_key(k) && !k.starts_with("oidc:"))
+            .filter(|k| is_master_item(k))
             .collect();
         names.sort();
         Ok(names)

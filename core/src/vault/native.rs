@@ -2,7 +2,7 @@
 //! (`wincred`) — as [`Backend`]s, over the `stsvault-keystores` crate, which keeps aws-vault's
 //! item layout. Both store the item's data as it is (no Item JSON), as aws-vault does.
 
-use super::{Backend, Item, VaultError, is_session_key};
+use super::{Backend, Item, VaultError};
 use stsvault_keystores::{StoreError, StoredItem};
 
 #[cfg(target_os = "macos")]
@@ -105,18 +105,15 @@ impl Backend for NativeBackend {
             // choice).
             #[cfg(target_os = "macos")]
             Store::Keychain(k) => {
-                let access = if is_session_key(&item.key) || item.key.starts_with("oidc:") {
-                    ItemAccess::TrustThisProgram
-                } else {
+                let access = if super::is_master_item(&item.key) {
                     ItemAccess::AlwaysAsk
+                } else {
+                    ItemAccess::TrustThisProgram
                 };
                 k.set_with_access(&stored, access)
             }
             #[cfg(windows)]
-            Store::WinCred(w) => {
-                let _ = is_session_key;
-                w.set(&stored)
-            }
+            Store::WinCred(w) => w.set(&stored),
         }
         .map_err(|e| map_err(self.name, &action, e))
     }
