@@ -238,25 +238,30 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        // SIGTERM for a clean stop, then reap.
-        unsafe_kill(self.child.id());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_child(&mut self.child, Duration::from_secs(10));
     }
 }
 
-fn unsafe_kill(pid: u32) {
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(pid.to_string())
-        .status();
+/// Sends SIGTERM to `pid`.
+pub(crate) fn terminate(pid: u32) {
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+    }
+}
+
+/// Stops `child`: SIGTERM for a clean stop, `grace` to exit, then SIGKILL; always reaped.
+pub(crate) fn stop_child(child: &mut Child, grace: Duration) {
+    terminate(child.id());
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Asserts that a command succeeded, showing its output when it did not.

@@ -251,19 +251,7 @@ impl Drop for PassStore {
 
 /// SIGTERM, a grace period, then SIGKILL; always reaped.
 fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    crate::stop_child(child, Duration::from_secs(5));
 }
 
 fn wait_for(timeout: Duration, what: &str, mut ready: impl FnMut() -> bool) {
@@ -445,9 +433,6 @@ impl KWalletDaemon {
 
 impl Drop for KWalletDaemon {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid.to_string())
-            .status();
+        crate::terminate(self.pid);
     }
 }
