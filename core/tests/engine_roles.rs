@@ -95,6 +95,18 @@ impl World {
             .unwrap()
     }
 
+    /// `profile`'s credentials with the default plan options, the prompt answering `code`.
+    async fn credentials(
+        &self,
+        config: &Arc<Config>,
+        profile: &str,
+        code: &str,
+    ) -> Result<Credentials, Error> {
+        self.provider(config, profile, code, PlanOptions::default())
+            .credentials()
+            .await
+    }
+
     async fn whoami(&self, creds: &Credentials) -> String {
         let target = StsTarget {
             region: Some("us-east-1".into()),
@@ -145,16 +157,8 @@ async fn a_role_sharing_the_sources_mfa_rides_one_mfa_session() {
         role = w.role_arn()
     ));
     let code = totp(&w.user.seed, 0);
-    let prod = w
-        .provider(&config, "prod", &code, PlanOptions::default())
-        .credentials()
-        .await
-        .unwrap();
-    let staging = w
-        .provider(&config, "staging", &code, PlanOptions::default())
-        .credentials()
-        .await
-        .unwrap();
+    let prod = w.credentials(&config, "prod", &code).await.unwrap();
+    let staging = w.credentials(&config, "staging", &code).await.unwrap();
     assert_eq!(
         w.prompts.load(Ordering::SeqCst),
         1,
@@ -228,15 +232,9 @@ async fn a_role_longer_than_an_hour_takes_the_mfa_code_itself() {
         serial = w.user.mfa_serial,
         role = w.role_arn()
     ));
-    w.provider(
-        &config,
-        "prod",
-        &totp(&w.user.seed, 0),
-        PlanOptions::default(),
-    )
-    .credentials()
-    .await
-    .unwrap();
+    w.credentials(&config, "prod", &totp(&w.user.seed, 0))
+        .await
+        .unwrap();
     let calls = w.issuing_calls();
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0].action, "AssumeRole");
@@ -255,13 +253,7 @@ async fn a_role_chain_assumes_each_role_in_turn() {
         role = w.role_arn()
     ));
     let creds = w
-        .provider(
-            &config,
-            "audit",
-            &totp(&w.user.seed, 0),
-            PlanOptions::default(),
-        )
-        .credentials()
+        .credentials(&config, "audit", &totp(&w.user.seed, 0))
         .await
         .unwrap();
     let calls = w.issuing_calls();
@@ -295,13 +287,7 @@ async fn credential_process_is_a_source_for_a_role() {
         w.user.mfa_serial
     ));
     let creds = w
-        .provider(
-            &config,
-            "prod",
-            &totp(&w.user.seed, 0),
-            PlanOptions::default(),
-        )
-        .credentials()
+        .credentials(&config, "prod", &totp(&w.user.seed, 0))
         .await
         .unwrap();
     let calls = w.emulator.sts_calls("AssumeRole");
@@ -325,11 +311,7 @@ async fn web_identity_assumes_the_role_with_the_token() {
         w.role_arn(),
         token.display()
     ));
-    let creds = w
-        .provider(&config, "ci", "unused", PlanOptions::default())
-        .credentials()
-        .await
-        .unwrap();
+    let creds = w.credentials(&config, "ci", "unused").await.unwrap();
     assert_eq!(
         w.prompts.load(Ordering::SeqCst),
         0,
@@ -350,11 +332,7 @@ async fn web_identity_assumes_the_role_with_the_token() {
 async fn a_wrong_or_reused_mfa_code_is_an_invalid_code_error_naming_the_profile() {
     let w = World::new();
     let config = w.config(&format!("mfa_serial = {}\n", w.user.mfa_serial));
-    let err = w
-        .provider(&config, "base", "000000", PlanOptions::default())
-        .credentials()
-        .await
-        .unwrap_err();
+    let err = w.credentials(&config, "base", "000000").await.unwrap_err();
     assert!(
         matches!(err, Error::Sts(StsError::InvalidMfaCode { ref profile, .. }) if profile == "base"),
         "{err:?}"
@@ -382,11 +360,7 @@ async fn a_role_that_requires_mfa_without_it_is_access_denied_naming_the_profile
         "[profile prod]\nsource_profile = base\nrole_arn = {}\n",
         w.role_arn()
     ));
-    let err = w
-        .provider(&config, "prod", "unused", PlanOptions::default())
-        .credentials()
-        .await
-        .unwrap_err();
+    let err = w.credentials(&config, "prod", "unused").await.unwrap_err();
     assert!(
         matches!(err, Error::Sts(StsError::AccessDenied { ref profile, .. }) if profile == "prod"),
         "{err:?}"
@@ -402,13 +376,7 @@ async fn throttling_is_a_throttled_error_naming_the_profile() {
     w.emulator
         .inject_fault("GetSessionToken", "Throttling", 400, 10);
     let err = w
-        .provider(
-            &config,
-            "base",
-            &totp(&w.user.seed, 0),
-            PlanOptions::default(),
-        )
-        .credentials()
+        .credentials(&config, "base", &totp(&w.user.seed, 0))
         .await
         .unwrap_err();
     assert!(
@@ -429,13 +397,7 @@ async fn an_expired_source_session_is_an_expired_token_error_saying_to_clear() {
     w.emulator
         .inject_fault("AssumeRole", "ExpiredToken", 400, 1);
     let err = w
-        .provider(
-            &config,
-            "prod",
-            &totp(&w.user.seed, 0),
-            PlanOptions::default(),
-        )
-        .credentials()
+        .credentials(&config, "prod", &totp(&w.user.seed, 0))
         .await
         .unwrap_err();
     assert!(
