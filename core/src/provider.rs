@@ -69,18 +69,22 @@ impl CredentialsProvider {
 
     /// The resolved profile configuration.
     pub fn profile_config(&self) -> Result<ProfileConfig> {
-        let mut resolve = self.inner.resolve.clone();
-        resolve.stored = self.inner.vault.master_names()?.into_iter().collect();
-        Ok(self.inner.config.resolve(&self.inner.profile, &resolve)?)
+        self.resolve_with(&self.inner.vault.master_names()?)
     }
 
     /// The STS calls this provider makes for its profile, given what the vault holds now.
     pub fn plan(&self) -> Result<Plan> {
-        let profile = self.profile_config()?;
-        let vault = &self.inner.vault;
-        let stored = vault.master_names()?;
+        // One listing of the vault serves both the resolution and the plan.
+        let stored = self.inner.vault.master_names()?;
+        let profile = self.resolve_with(&stored)?;
         let has = |name: &str| stored.iter().any(|n| n == name);
         Ok(Plan::build(&profile, &has, &self.inner.plan_options)?)
+    }
+
+    fn resolve_with(&self, stored: &[String]) -> Result<ProfileConfig> {
+        let mut resolve = self.inner.resolve.clone();
+        resolve.stored = stored.iter().cloned().collect();
+        Ok(self.inner.config.resolve(&self.inner.profile, &resolve)?)
     }
 
     /// Credentials for the profile: from memory or the session cache while fresh, otherwise
