@@ -15,6 +15,9 @@ For every request it
 7. answers with an injected fault when a test asked for one (``POST /_stsvault/faults`` with
    ``{"action", "code", "message", "status", "count"}``): STS's ExpiredToken, Throttling… that
    moto never produces.
+
+IAM Identity Center's OIDC and portal APIs, which moto lacks, are answered by ``sso.Portal``
+(logged and open to injected faults like the rest).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import time
 import uuid
 from typing import Any, Callable, Iterable
 
-from . import awsrequest, calllog, mfa, moto_state
+from . import awsrequest, calllog, mfa, moto_state, sso
 from .sessions import SessionRegistry, rewrite_credentials
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -53,10 +56,19 @@ class Guard:
         self.sessions = SessionRegistry()
         self._faults: list[dict[str, Any]] = []
         self._faults_lock = threading.Lock()
+        self.sso = sso.Portal()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == FAULTS_PATH:
             return self._add_fault(environ, start_response)
+        if environ.get("PATH_INFO") == sso.DEVICE_PATH:
+            status_code, text = self.sso.device_page(environ)
+            body = text.encode()
+            start_response(f"{status_code} OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        route = self.sso.route(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+        if route is not None:
+            return self._sso_call(route, environ, start_response)
         started = time.monotonic()
         req = awsrequest.parse(environ)
         entry: dict[str, Any] = {
@@ -116,6 +128,42 @@ class Guard:
         self.log.write(entry)
         start_response(status, headers)
         return [body]
+
+    def _sso_call(self, route: tuple[str, str], environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        """One IAM Identity Center API call, answered by the portal, logged like the others."""
+        started = time.monotonic()
+        service, action = route
+        self.sso.endpoint = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        entry: dict[str, Any] = {
+            "time": calllog.now_iso(),
+            "service": service,
+            "region": None,
+            "protocol": "rest-json",
+            "action": action,
+            "params": {},
+            "access_key_id": None,
+            "acting_as": None,
+            "status": None,
+            "error_code": None,
+            "error_message": None,
+            "issued_access_key_id": None,
+            "duration_ms": None,
+        }
+        fault = self._take_fault(action)
+        try:
+            if fault is not None:
+                raise sso.SsoError(fault["status"], fault["code"], fault["message"])
+            code, body, entry["params"] = self.sso.handle(action, environ)
+            status, headers, data = sso.json_response(code, body)
+            entry["issued_access_key_id"] = body.get("roleCredentials", {}).get("accessKeyId")
+        except sso.SsoError as err:
+            status, headers, data = sso.error_response(err)
+            entry["error_code"], entry["error_message"] = err.error_type, err.message
+        entry["status"] = int(status.split(" ", 1)[0])
+        entry["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
+        self.log.write(entry)
+        start_response(status, headers)
+        return [data]
 
     def _add_fault(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         """Queues a fault: the next ``count`` calls of ``action`` get this error instead."""

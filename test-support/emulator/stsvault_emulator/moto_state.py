@@ -57,3 +57,24 @@ def role_requires_mfa(role_arn: str | None) -> bool:
                 text = doc if isinstance(doc, str) else json.dumps(doc)
                 return "multifactorauthpresent" in unquote(text).lower()
     return False
+
+
+def role_exists(role_arn: str) -> bool:
+    return any(role.arn == role_arn for backend in _backends() for role in list(backend.roles.values()))
+
+
+def assume_role(role_arn: str, session_name: str, duration: int) -> Any:
+    """Assume ``role_arn`` inside moto (as IAM Identity Center does for a permission set), so
+    GetCallerIdentity with the returned keys answers as the role's session."""
+    from moto.sts.models import sts_backends
+
+    account_id = role_arn.split(":")[4]
+    backend = sts_backends[account_id]["global"]
+    return backend.assume_role(
+        region_name="us-east-1",
+        role_session_name=session_name,
+        role_arn=role_arn,
+        policy=None,
+        duration=duration,
+        external_id=None,
+    )

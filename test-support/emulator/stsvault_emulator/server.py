@@ -27,15 +27,30 @@ def make_app(log: calllog.CallLog) -> Guard:
     return Guard(DomainDispatcherApplication(create_backend_app), log)
 
 
+def request_handler() -> type:
+    """moto's request handler, also keeping the SSO portal's ``x-amz-sso_bearer_token`` header,
+    which werkzeug drops like every header with an underscore in its name."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class Handler(MotoRequestHandler):
+        def make_environ(self) -> dict:
+            environ = super().make_environ()
+            token = self.headers.get("x-amz-sso_bearer_token")
+            if token is not None:
+                environ["HTTP_X_AMZ_SSO_BEARER_TOKEN"] = token
+            return environ
+
+    return Handler
+
+
 def serve(port: int, log_path: str | None, ready_file: str | None, parent_pid: int | None) -> int:
     # AWS managed policies (AdministratorAccess…) exist, as in a real account
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the call log says it all
     log = calllog.CallLog(log_path)
-    server = make_server(HOST, port, make_app(log), threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(HOST, port, make_app(log), threaded=True, request_handler=request_handler())
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
