@@ -118,9 +118,9 @@ pub struct ListArgs {
     pub credentials: bool,
 }
 
-/// `exec`.
-#[derive(Debug, Args)]
-pub struct ExecArgs {
+/// How to obtain a profile's session: the options `exec` and `export` share.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SessionArgs {
     /// Duration of the temporary or assume-role session (e.g. 1h, 30m). Defaults to 1h.
     #[arg(short = 'd', long)]
     pub duration: Option<String>,
@@ -133,6 +133,16 @@ pub struct ExecArgs {
     /// The MFA token to use.
     #[arg(short = 't', long)]
     pub mfa_token: Option<String>,
+    /// Print the SSO link to the terminal without automatically opening the browser.
+    #[arg(long)]
+    pub stdout: bool,
+}
+
+/// `exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// Name of the profile.
     pub profile: String,
     /// Command to execute, defaults to $SHELL.

@@ -1,7 +1,7 @@
 //! What every command needs, built from the global flags: the AWS config, the vault (backend,
 //! directory, passphrase), the prompt driver, and a runtime for async core calls.
 
-use crate::args::Global;
+use crate::args::{Global, SessionArgs};
 use crate::commands::CliResult;
 use std::sync::Arc;
 use stsvault::config::plan::PlanOptions;
@@ -95,11 +95,11 @@ impl Context {
     pub fn credential_request(
         &self,
         profile: &str,
-        region: Option<&str>,
-        duration: Option<&str>,
-        no_session: bool,
-        mfa_token: Option<&str>,
+        session: &SessionArgs,
     ) -> CliResult<CredentialRequest> {
+        let region = session.region.as_deref();
+        let duration = session.duration.as_deref();
+        let (no_session, mfa_token) = (session.no_session, session.mfa_token.as_deref());
         let config = self.config()?;
         let vault = self.vault()?;
         let session_duration = match duration.filter(|d| !d.is_empty()) {
@@ -114,7 +114,7 @@ impl Context {
             region: region.filter(|r| !r.is_empty()).map(str::to_string),
             mfa_token: mfa_token.filter(|t| !t.is_empty()).map(MfaToken::new),
             session_duration,
-            ..Default::default()
+            sso_use_stdout: session.stdout,
         };
         let mut resolve = ResolveOptions {
             stored: vault.master_names()?.into_iter().collect(),

@@ -3,20 +3,12 @@
 //! real terminal), the session cache, MFA failures, exit codes and nesting.
 
 use std::process::Output;
-use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, totp};
+use stsvault_test_support::{
+    Emulator, IamUser, Sandbox, WHOAMI_PY as WHOAMI, assert_success, python, totp, whoami,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "sls-administrator";
-
-/// A Python one-liner run as the child: prints who it is (STS GetCallerIdentity through boto3)
-/// and which credentials it got, as JSON.
-const WHOAMI: &str = r#"
-import json, os, boto3
-ident = boto3.client("sts").get_caller_identity()
-print("WHOAMI " + json.dumps({"arn": ident["Arn"], "key": os.environ.get("AWS_ACCESS_KEY_ID"),
-  "token": bool(os.environ.get("AWS_SESSION_TOKEN")), "exp": os.environ.get("AWS_CREDENTIAL_EXPIRATION"),
-  "vault": os.environ.get("AWS_VAULT"), "region": os.environ.get("AWS_REGION")}))
-"#;
 
 struct Story {
     emulator: Emulator,
@@ -42,15 +34,6 @@ fn story() -> Story {
         user,
         sandbox,
     }
-}
-
-fn whoami(out: &Output) -> serde_json::Value {
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("WHOAMI "))
-        .unwrap_or_else(|| panic!("no WHOAMI line in {text}"));
-    serde_json::from_str(line).expect("WHOAMI JSON")
 }
 
 /// `stsvault exec PROFILE -- python -c WHOAMI` in a real terminal, typing the passphrase and

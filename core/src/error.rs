@@ -22,6 +22,9 @@ pub enum Error {
     /// A problem with a `credential_process` or a web identity token.
     #[error(transparent)]
     Source(#[from] crate::sources::SourceError),
+    /// A problem signing in to IAM Identity Center or getting its role credentials.
+    #[error(transparent)]
+    Sso(#[from] crate::sso::SsoError),
     /// A `CredentialsProvider` was built without a required part.
     #[error("a CredentialsProvider needs a {0}; set it on the builder")]
     Builder(&'static str),

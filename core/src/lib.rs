@@ -19,6 +19,7 @@ pub mod error;
 pub mod prompt;
 pub mod provider;
 pub mod sources;
+pub mod sso;
 pub mod sts;
 pub mod vault;
 

@@ -220,12 +220,30 @@ impl CredentialsProvider {
                     )
                     .await?
                 }
-                other => {
-                    return Err(crate::sts::StsError::Unsupported {
-                        profile: other.profile().to_string(),
-                        step: other.describe(),
-                    }
-                    .into());
+                Plan::Sso {
+                    profile,
+                    start_url,
+                    sso_region,
+                    account_id,
+                    role_name,
+                    registration_scopes,
+                    endpoints,
+                    use_stdout,
+                    cache,
+                    ..
+                } => {
+                    let request = crate::sso::SsoRequest {
+                        profile,
+                        start_url,
+                        sso_region,
+                        account_id,
+                        role_name,
+                        registration_scopes: registration_scopes.as_deref(),
+                        endpoints,
+                        use_stdout: *use_stdout,
+                    };
+                    let token_cache = cache.then(|| Arc::clone(&self.inner.vault));
+                    crate::sso::role_credentials(&request, token_cache).await?
                 }
             };
             Ok(creds)
@@ -321,7 +339,9 @@ fn default_session_name() -> String {
 }
 
 /// Runs blocking work (vault I/O, prompts) off the async runtime's worker threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
         Err(e) => std::panic::resume_unwind(e.into_panic()),

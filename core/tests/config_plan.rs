@@ -9,7 +9,7 @@ mod config {
     use std::path::Path;
     use std::time::Duration;
 
-    use stsvault::config::plan::{Mfa, Plan, PlanOptions, StsEndpoint};
+    use stsvault::config::plan::{Mfa, Plan, PlanOptions, SsoEndpoints, StsEndpoint};
     use stsvault::config::{
         Config, ConfigError, EnvVars, MfaToken, ProfileOverrides, ResolveOptions,
     };
@@ -572,6 +572,8 @@ duration_seconds = 7200
                 role_name: "AdministratorAccess".into(),
                 session_name: Some("common".into()),
                 registration_scopes: Some("sso:account:access".into()),
+                endpoints: SsoEndpoints::default(),
+                use_stdout: false,
                 cache: true,
             }
         );

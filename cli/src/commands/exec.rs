@@ -31,13 +31,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
             )
             .into());
     }
-    let request = ctx.credential_request(
-        &args.profile,
-        args.region.as_deref(),
-        args.duration.as_deref(),
-        args.no_session,
-        args.mfa_token.as_deref(),
-    )?;
+    let request = ctx.credential_request(&args.profile, &args.session)?;
     let region = request.region.clone();
     let creds = ctx.runtime()?.block_on(request.provider.credentials())?;
 

@@ -4,6 +4,7 @@ use super::CliResult;
 use crate::args::ListArgs;
 use crate::context::Context;
 use chrono::Utc;
+use stsvault::config::{EnvVars, ResolveOptions};
 use stsvault::vault::SessionMeta;
 
 pub fn run(ctx: &Context, args: ListArgs) -> CliResult<()> {
@@ -42,13 +43,35 @@ pub fn run(ctx: &Context, args: ListArgs) -> CliResult<()> {
         ],
     ];
     let profiles = config.profile_names();
+    let tokens = vault.oidc_token_urls()?;
+    let resolve = ResolveOptions {
+        env: EnvVars::from_process(),
+        ..Default::default()
+    };
     for name in &profiles {
         let cred = if stored.contains(name) {
             name.clone()
         } else {
             "-".to_string()
         };
-        rows.push([name.clone(), cred, labels_for(&sessions, Some(name))]);
+        let mut labels = labels_for(&sessions, Some(name));
+        // As aws-vault: an SSO profile whose start URL has a kept token shows `oidc:URL`.
+        let start_url = match tokens.is_empty() {
+            true => None,
+            false => config
+                .resolve(name, &resolve)
+                .ok()
+                .and_then(|p| p.sso_start_url),
+        };
+        if let Some(url) = start_url.filter(|u| tokens.contains(u)) {
+            let token = format!("oidc:{url}");
+            labels = if labels == "-" {
+                token
+            } else {
+                format!("{labels}, {token}")
+            };
+        }
+        rows.push([name.clone(), cred, labels]);
     }
     for name in stored.iter().filter(|n| !profiles.contains(n)) {
         rows.push([

@@ -60,6 +60,15 @@ pub struct StsEndpoint {
     pub endpoint_url: Option<String>,
 }
 
+/// Where IAM Identity Center calls go when not to the SDK's default for `sso_region`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SsoEndpoints {
+    /// The OIDC API (`AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL`, `endpoint_url`).
+    pub oidc: Option<String>,
+    /// The portal API (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`, `endpoint_url`).
+    pub portal: Option<String>,
+}
+
 /// One step of getting credentials; steps with a `source` run that first and call with its
 /// credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +155,10 @@ pub enum Plan {
         session_name: Option<String>,
         /// `sso_registration_scopes`.
         registration_scopes: Option<String>,
+        /// Explicit endpoints for the OIDC and portal APIs.
+        endpoints: SsoEndpoints,
+        /// Print the sign-in URL instead of opening a browser (`--stdout`).
+        use_stdout: bool,
         /// Whether the result (and the OIDC token) is cached.
         cache: bool,
     },
@@ -444,6 +457,11 @@ impl Builder<'_> {
             role_name: role_name.clone(),
             session_name: p.sso_session.clone(),
             registration_scopes: p.sso_registration_scopes.clone(),
+            endpoints: SsoEndpoints {
+                oidc: p.sso_oidc_endpoint_url.clone(),
+                portal: p.sso_endpoint_url.clone(),
+            },
+            use_stdout: p.sso_use_stdout,
             cache,
         })
     }

@@ -40,6 +40,12 @@ pub struct ProfileConfig {
     pub endpoint_url: Option<String>,
     /// Endpoint for STS calls: `AWS_ENDPOINT_URL_STS`, else [`Self::endpoint_url`].
     pub sts_endpoint_url: Option<String>,
+    /// Endpoint for IAM Identity Center's OIDC calls: `AWS_ENDPOINT_URL_SSO_OIDC`, else
+    /// [`Self::endpoint_url`].
+    pub sso_oidc_endpoint_url: Option<String>,
+    /// Endpoint for IAM Identity Center's portal (GetRoleCredentials): `AWS_ENDPOINT_URL_SSO`,
+    /// else [`Self::endpoint_url`].
+    pub sso_endpoint_url: Option<String>,
     /// `ignore_configured_endpoint_urls` from the profile (`AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`
     /// beats it); when true, both endpoint fields above are `None`.
     pub ignore_configured_endpoint_urls: Option<bool>,

@@ -352,8 +352,9 @@ fn apply_defaults(p: &mut ProfileConfig) {
     }
 }
 
-/// `AWS_ENDPOINT_URL_STS` beats the general endpoint for STS; `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`
-/// (or the profile's `ignore_configured_endpoint_urls`) turns all configured endpoints off.
+/// `AWS_ENDPOINT_URL_STS` (`_SSO_OIDC`, `_SSO`) beats the general endpoint for STS (the SSO
+/// APIs); `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (or the profile's
+/// `ignore_configured_endpoint_urls`) turns all configured endpoints off.
 fn apply_endpoint_env(p: &mut ProfileConfig, env: &EnvVars) {
     let ignore = match env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
         Some(v) => v.eq_ignore_ascii_case("true"),
@@ -362,10 +363,16 @@ fn apply_endpoint_env(p: &mut ProfileConfig, env: &EnvVars) {
     if ignore {
         p.endpoint_url = None;
         p.sts_endpoint_url = None;
+        p.sso_oidc_endpoint_url = None;
+        p.sso_endpoint_url = None;
         return;
     }
-    p.sts_endpoint_url = env
-        .get("AWS_ENDPOINT_URL_STS")
-        .map(String::from)
-        .or_else(|| p.endpoint_url.clone());
+    let service = |var: &str| {
+        env.get(var)
+            .map(String::from)
+            .or_else(|| p.endpoint_url.clone())
+    };
+    p.sts_endpoint_url = service("AWS_ENDPOINT_URL_STS");
+    p.sso_oidc_endpoint_url = service("AWS_ENDPOINT_URL_SSO_OIDC");
+    p.sso_endpoint_url = service("AWS_ENDPOINT_URL_SSO");
 }

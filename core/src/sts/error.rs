@@ -166,7 +166,8 @@ impl StsError {
     }
 }
 
-fn error_chain(err: &dyn std::error::Error) -> String {
+/// An error and its sources, joined with ": ".
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
     while let Some(s) = source {

@@ -11,3 +11,4 @@ pub use calls::{
 };
 pub use client::{StsTarget, sts_client};
 pub use error::StsError;
+pub(crate) use error::error_chain;

@@ -43,12 +43,13 @@ pub use pass::{PassBackend, PassOptions};
 pub use secret_service::SecretServiceBackend;
 pub use session_key::{SessionKey, SessionMeta, is_session_key};
 
+use crate::sso::{self, OidcToken};
 use crate::{AccessKey, Credentials};
 
 /// True when the item `name` holds a profile's long-lived keys: not a cached session, not an
 /// SSO (`oidc:`) token.
 pub(crate) fn is_master_item(name: &str) -> bool {
-    !is_session_key(name) && !name.starts_with("oidc:")
+    !is_session_key(name) && sso::token::start_url_of(name).is_none()
 }
 
 /// Master keys and sessions on top of a backend.
@@ -164,6 +165,45 @@ impl Vault {
             self.backend.remove(&old)?;
         }
         Ok(())
+    }
+
+    /// The IAM Identity Center access token kept for `start_url`, if any (whatever its expiry;
+    /// an item that cannot be read counts as none).
+    pub fn get_oidc_token(&self, start_url: &str) -> Result<Option<OidcToken>, VaultError> {
+        let name = sso::token::item_name(start_url);
+        Ok(self
+            .backend
+            .get(&name)?
+            .and_then(|item| OidcToken::from_json(item.data())))
+    }
+
+    /// Keeps the access token for `start_url`, replacing the older one.
+    pub fn set_oidc_token(&self, start_url: &str, token: &OidcToken) -> Result<(), VaultError> {
+        let label = format!(
+            "aws-vault oidc token for {start_url} (expires {})",
+            token.expires_at.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        self.backend.set(&Item::new(
+            sso::token::item_name(start_url),
+            token.to_json(chrono::Utc::now()),
+            label,
+            "aws-vault oidc token".to_string(),
+        ))
+    }
+
+    /// Removes the access token for `start_url`; false if there was none.
+    pub fn remove_oidc_token(&self, start_url: &str) -> Result<bool, VaultError> {
+        self.backend.remove(&sso::token::item_name(start_url))
+    }
+
+    /// The start URLs with an access token kept.
+    pub fn oidc_token_urls(&self) -> Result<Vec<String>, VaultError> {
+        Ok(self
+            .backend
+            .keys()?
+            .iter()
+            .filter_map(|k| sso::token::start_url_of(k).map(String::from))
+            .collect())
     }
 
     /// Removes the cached sessions of `profile`; returns how many.

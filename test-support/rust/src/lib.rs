@@ -405,3 +405,66 @@ impl Sandbox {
         cmd
     }
 }
+
+/// A Python program for `exec` to run: prints who it is (STS GetCallerIdentity through boto3)
+/// and which credentials it got, as one `WHOAMI {json}` line; read it with [`whoami`].
+pub const WHOAMI_PY: &str = r#"
+import json, os, boto3
+ident = boto3.client("sts").get_caller_identity()
+print("WHOAMI " + json.dumps({"arn": ident["Arn"], "key": os.environ.get("AWS_ACCESS_KEY_ID"),
+  "token": bool(os.environ.get("AWS_SESSION_TOKEN")), "exp": os.environ.get("AWS_CREDENTIAL_EXPIRATION"),
+  "vault": os.environ.get("AWS_VAULT"), "region": os.environ.get("AWS_REGION")}))
+"#;
+
+/// The JSON of the `WHOAMI` line that [`WHOAMI_PY`] printed.
+pub fn whoami(out: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("WHOAMI "))
+        .unwrap_or_else(|| panic!("no WHOAMI line in {text}"));
+    serde_json::from_str(line).expect("WHOAMI JSON")
+}
+
+/// What a stand-in browser does with the IAM Identity Center sign-in page it is opened on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrowserAction {
+    /// Approve the request, as a user clicking "Allow".
+    Approve,
+    /// Deny it.
+    Deny,
+}
+
+impl Sandbox {
+    /// Writes a stand-in browser (a script for `$BROWSER`) that loads the page it is given,
+    /// approving or denying the sign-in, and appends the URL to [`Sandbox::browser_log`].
+    pub fn write_browser(&self, action: BrowserAction) -> PathBuf {
+        let path = self.home().join("browser");
+        let suffix = match action {
+            BrowserAction::Approve => "",
+            BrowserAction::Deny => "&action=deny",
+        };
+        let script = format!(
+            "#!/bin/sh\necho \"$1\" >> '{log}'\nexec '{python}' -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + \"{suffix}\", timeout=10)' \"$1\"\n",
+            log = self.browser_log().display(),
+            python = python().display(),
+        );
+        std::fs::write(&path, script).expect("write browser script");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod browser script");
+        path
+    }
+
+    /// The URLs the stand-in browser was opened on, one per line.
+    pub fn browser_log(&self) -> PathBuf {
+        self.home().join("browser.log")
+    }
+
+    /// How many times the stand-in browser was opened.
+    pub fn browser_opened(&self) -> usize {
+        std::fs::read_to_string(self.browser_log())
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    }
+}
