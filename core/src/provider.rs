@@ -8,7 +8,7 @@
 use crate::cache::lock::{self, FlightLock};
 use crate::cache::{SessionCache, is_fresh};
 use crate::config::DEFAULT_MIN_TTL;
-use crate::config::plan::{Mfa, Plan, PlanOptions, StsEndpoint};
+use crate::config::plan::{KeyOrigin, Mfa, Plan, PlanOptions, StsEndpoint};
 use crate::config::{Config, ProfileConfig, ResolveOptions};
 use crate::prompt::{MfaPrompt, MfaRequest, Terminal, mfa_prompt_for};
 use crate::sts::{self, AssumeRoleRequest, StsTarget};
@@ -144,6 +144,9 @@ impl CredentialsProvider {
                     })?;
                     return Ok(key.to_credentials());
                 }
+                Plan::StaticKeys { profile, origin } => {
+                    return self.static_keys(profile, *origin);
+                }
                 Plan::GetSessionToken {
                     profile,
                     source,
@@ -247,6 +250,44 @@ impl CredentialsProvider {
                 }
             };
             Ok(creds)
+        })
+    }
+
+    /// Plain keys from the credentials file or the environment.
+    fn static_keys(&self, profile: &str, origin: KeyOrigin) -> Result<Credentials> {
+        const NAMES: [&str; 3] = [
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            "aws_session_token",
+        ];
+        let (values, place) = match origin {
+            KeyOrigin::CredentialsFile => {
+                let config = &self.inner.config;
+                (
+                    NAMES.map(|k| config.credentials_value(profile, k).map(String::from)),
+                    format!("[{profile}] of {}", config.credentials_path().display()),
+                )
+            }
+            KeyOrigin::Environment => {
+                let env = &self.inner.resolve.env;
+                (
+                    NAMES.map(|k| env.get(&k.to_ascii_uppercase()).map(String::from)),
+                    "the environment".to_string(),
+                )
+            }
+        };
+        let [Some(id), Some(secret), token] = values else {
+            return Err(crate::sources::SourceError::MissingStaticKeys {
+                profile: profile.to_string(),
+                place,
+            }
+            .into());
+        };
+        Ok(Credentials {
+            access_key_id: id,
+            secret_access_key: SecretString::from(secret),
+            session_token: token.map(SecretString::from),
+            expiration: None,
         })
     }
 

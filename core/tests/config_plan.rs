@@ -9,7 +9,7 @@ mod config {
     use std::path::Path;
     use std::time::Duration;
 
-    use stsvault::config::plan::{Mfa, Plan, PlanOptions, SsoEndpoints, StsEndpoint};
+    use stsvault::config::plan::{KeyOrigin, Mfa, Plan, PlanOptions, SsoEndpoints, StsEndpoint};
     use stsvault::config::{
         Config, ConfigError, EnvVars, MfaToken, ProfileOverrides, ResolveOptions,
     };
@@ -585,6 +585,49 @@ duration_seconds = 7200
                 "https://xxxx.awsapps.com/start"
             )
         );
+    }
+
+    #[test]
+    fn plain_keys_in_the_credentials_file_are_used_unless_the_vault_has_keys() {
+        let config = format!(
+            "[profile longlived]\nmfa_serial = {SERIAL}\n[profile session]\nmfa_serial = {SERIAL}\n\
+             [profile sso]\nsso_start_url = https://x/start\nsso_region = eu-west-1\n\
+             sso_account_id = 1\nsso_role_name = R\n"
+        );
+        let credentials = "[longlived]\naws_access_key_id = AKIDLONG\naws_secret_access_key = s\n\
+             [session]\naws_access_key_id = ASIDSESSION\naws_secret_access_key = s\naws_session_token = t\n\
+             [sso]\naws_access_key_id = AKIDSSO\naws_secret_access_key = s\n";
+        let c = Config::from_strs(&config, credentials).unwrap_or_else(|e| panic!("{e}"));
+        let build = |profile: &str, stored: &[&str]| {
+            let stored_set: BTreeSet<String> = stored.iter().map(|s| s.to_string()).collect();
+            let resolve = ResolveOptions {
+                stored: stored_set.clone(),
+                ..Default::default()
+            };
+            let p = c
+                .resolve(profile, &resolve)
+                .unwrap_or_else(|e| panic!("{e}"));
+            Plan::build(&p, &|n| stored_set.contains(n), &PlanOptions::default())
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let file = |profile: &str| {
+            Box::new(Plan::StaticKeys {
+                profile: profile.into(),
+                origin: KeyOrigin::CredentialsFile,
+            })
+        };
+        // Long-lived file keys get a GetSessionToken like vault keys do.
+        assert!(
+            matches!(build("longlived", &[]), Plan::GetSessionToken { source, .. } if source == file("longlived"))
+        );
+        // Keys that are a session already are passed on as they are.
+        assert_eq!(build("session", &[]), *file("session"));
+        // The vault's keys win over the file's.
+        assert!(
+            matches!(build("longlived", &["longlived"]), Plan::GetSessionToken { source, .. } if source == stored("longlived"))
+        );
+        // SSO comes before file keys, as in the SDKs.
+        assert!(matches!(build("sso", &[]), Plan::Sso { .. }));
     }
 
     #[test]

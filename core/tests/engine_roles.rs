@@ -23,6 +23,8 @@ struct World {
     user: IamUser,
     vault: Arc<Vault>,
     prompts: Arc<AtomicUsize>,
+    /// More environment for the providers (beyond the endpoint).
+    env: Vec<(String, String)>,
 }
 
 impl World {
@@ -47,6 +49,7 @@ impl World {
             user,
             vault,
             prompts: Arc::new(AtomicUsize::new(0)),
+            env: Vec::new(),
         }
     }
 
@@ -80,10 +83,14 @@ impl World {
             .vault(Arc::clone(&self.vault))
             .resolve_options(ResolveOptions {
                 stored: ["base".to_string()].into_iter().collect(),
-                env: EnvVars::from_pairs([
-                    ("AWS_EC2_METADATA_DISABLED", "true"),
-                    ("AWS_ENDPOINT_URL", self.emulator.endpoint.as_str()),
-                ]),
+                env: EnvVars::from_pairs(
+                    [
+                        ("AWS_EC2_METADATA_DISABLED", "true"),
+                        ("AWS_ENDPOINT_URL", self.emulator.endpoint.as_str()),
+                    ]
+                    .into_iter()
+                    .chain(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                ),
                 ..Default::default()
             })
             .plan_options(opts)
@@ -296,6 +303,112 @@ async fn credential_process_is_a_source_for_a_role() {
         calls[0].access_key_id.as_deref(),
         Some(w.user.access_key_id.as_str()),
         "signed with the keys the process printed"
+    );
+    assert!(w.whoami(&creds).await.contains(":assumed-role/prod-admin/"));
+}
+
+#[tokio::test]
+async fn plain_keys_in_the_credentials_file_serve_profiles_the_vault_has_no_keys_for() {
+    let w = World::new();
+    let (id, secret) = (&w.user.access_key_id, &w.user.secret_access_key);
+    let config = Arc::new(
+        Config::from_strs(
+            &format!(
+                "[default]\nregion = us-east-1\n[profile base]\n\
+                 [profile filekeys]\nmfa_serial = {serial}\n\
+                 [profile prod]\nsource_profile = plain\nrole_arn = {role}\nmfa_serial = {serial}\n\
+                 [profile from-base]\nsource_profile = base\nrole_arn = {role}\nmfa_serial = {serial}\n",
+                serial = w.user.mfa_serial,
+                role = w.role_arn()
+            ),
+            // `plain` exists only here; `base`'s keys here are stale: the vault's win.
+            &format!(
+                "[filekeys]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n\
+                 [plain]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n\
+                 [base]\naws_access_key_id = AKIASTALESTALESTALE0\naws_secret_access_key = stale\n"
+            ),
+        )
+        .unwrap(),
+    );
+    let code = totp(&w.user.seed, 0);
+
+    // A profile with MFA and file keys gets a GetSessionToken, as with vault keys.
+    let session = w.credentials(&config, "filekeys", &code).await.unwrap();
+    let gst = w.emulator.sts_calls("GetSessionToken");
+    assert_eq!(gst.len(), 1);
+    assert_eq!(gst[0].access_key_id.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        gst[0].param("SerialNumber").as_deref(),
+        Some(w.user.mfa_serial.as_str())
+    );
+    assert!(session.session_token.is_some());
+
+    // A source profile that exists only in the credentials file.
+    let prod = w
+        .credentials(&config, "prod", &totp(&w.user.seed, 30))
+        .await
+        .unwrap();
+    let assumed = w.emulator.sts_calls("AssumeRole");
+    assert_eq!(assumed.len(), 1);
+    assert_eq!(assumed[0].access_key_id.as_deref(), Some(id.as_str()));
+    assert!(
+        assumed[0].param("SerialNumber").is_some(),
+        "MFA on the AssumeRole itself"
+    );
+    assert!(w.whoami(&prod).await.contains(":assumed-role/prod-admin/"));
+
+    // The vault's keys for `base` beat the stale ones in the file.
+    w.credentials(&config, "from-base", &totp(&w.user.seed, -30))
+        .await
+        .unwrap();
+    let assumed = w.emulator.sts_calls("AssumeRole");
+    assert_eq!(assumed.len(), 2);
+    assert_eq!(assumed[1].access_key_id.as_deref(), Some(id.as_str()));
+}
+
+#[tokio::test]
+async fn credential_source_environment_assumes_the_role_with_the_environment_keys() {
+    let mut w = World::new();
+    let config = w.config(&format!(
+        "[profile ci]\nrole_arn = {role}\ncredential_source = Environment\nmfa_serial = {serial}\n\
+         [profile ec2]\nrole_arn = {role}\ncredential_source = Ec2InstanceMetadata\n",
+        role = w.role_arn(),
+        serial = w.user.mfa_serial
+    ));
+    let code = totp(&w.user.seed, 0);
+
+    let missing = w.credentials(&config, "ci", &code).await.unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("profile `ci` takes its keys from the environment"),
+        "{missing}"
+    );
+    let unsupported = w.credentials(&config, "ec2", &code).await.unwrap_err();
+    assert!(
+        unsupported
+            .to_string()
+            .contains("`credential_source = Ec2InstanceMetadata`"),
+        "{unsupported}"
+    );
+
+    w.env
+        .push(("AWS_ACCESS_KEY_ID".into(), w.user.access_key_id.clone()));
+    w.env.push((
+        "AWS_SECRET_ACCESS_KEY".into(),
+        w.user.secret_access_key.clone(),
+    ));
+    let creds = w.credentials(&config, "ci", &code).await.unwrap();
+    assert!(w.emulator.sts_calls("GetSessionToken").is_empty());
+    let assumed = w.emulator.sts_calls("AssumeRole");
+    assert_eq!(assumed.len(), 1);
+    assert_eq!(
+        assumed[0].access_key_id.as_deref(),
+        Some(w.user.access_key_id.as_str())
+    );
+    assert_eq!(
+        assumed[0].param("SerialNumber").as_deref(),
+        Some(w.user.mfa_serial.as_str())
     );
     assert!(w.whoami(&creds).await.contains(":assumed-role/prod-admin/"));
 }

@@ -15,8 +15,15 @@ pub const DEFAULT_MIN_TTL: Duration = Duration::from_secs(5 * 60);
 /// A snapshot of environment variables.
 ///
 /// As in aws-vault (Go's `os.Getenv`), a variable set to the empty string counts as unset.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct EnvVars(BTreeMap<String, String>);
+
+impl std::fmt::Debug for EnvVars {
+    /// Names only: the environment holds secrets (`AWS_SECRET_ACCESS_KEY`, passphrases…).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
 
 impl EnvVars {
     /// Snapshots the current process environment (variables whose name or value is not valid
@@ -78,6 +85,16 @@ impl EnvVars {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_names_not_values() {
+        let env = EnvVars::from_pairs([("AWS_SECRET_ACCESS_KEY", "hidden-secret")]);
+        let shown = format!("{env:?}");
+        assert!(
+            shown.contains("AWS_SECRET_ACCESS_KEY") && !shown.contains("hidden"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn empty_counts_as_unset() {

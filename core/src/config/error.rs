@@ -89,11 +89,12 @@ pub enum ConfigError {
         known: Vec<String>,
     },
 
-    /// The profile is only in `~/.aws/credentials`, which stsvault (like aws-vault) does not read
-    /// keys from.
+    /// The profile has a section in `~/.aws/credentials` without a complete key pair, and is
+    /// neither in the config file nor in the vault.
     #[error(
-        "profile `{profile}` exists only in {} (plain-text keys), not in {} nor in the vault; \
-         move its keys into the vault with `stsvault add {profile}` and remove them from that file",
+        "profile `{profile}` exists only in {}, without both aws_access_key_id and \
+         aws_secret_access_key, and not in {} nor in the vault; store its keys with \
+         `stsvault add {profile}`",
         credentials_path.display(),
         config_path.display()
     )]
@@ -164,6 +165,20 @@ pub enum ConfigError {
         value: String,
         /// What is wrong with it.
         reason: String,
+    },
+
+    /// `credential_source` names a source this tool cannot read.
+    #[error(
+        "profile `{profile}` has `credential_source = {value}` in {}, but stsvault can only use          `credential_source = Environment` (keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY);          store keys with `stsvault add` and use source_profile instead",
+        path.display()
+    )]
+    UnsupportedCredentialSource {
+        /// The profile.
+        profile: String,
+        /// The value given.
+        value: String,
+        /// The config file.
+        path: PathBuf,
     },
 
     /// No way to get credentials for the profile.

@@ -163,6 +163,16 @@ impl Config {
             .and_then(|s| s.value(&key.to_ascii_lowercase()))
     }
 
+    /// Whether the credentials file has a key pair for `profile` (usable as its keys when the
+    /// vault has none, as the AWS CLI and SDKs use them).
+    pub fn has_file_keys(&self, profile: &str) -> bool {
+        self.credentials_value(profile, "aws_access_key_id")
+            .is_some()
+            && self
+                .credentials_value(profile, "aws_secret_access_key")
+                .is_some()
+    }
+
     /// A setting of a profile exactly as written in its own section (no include, default or
     /// environment), e.g. `source_profile` for `add`'s check.
     pub fn profile_value(&self, profile: &str, key: &str) -> Option<&str> {

@@ -42,7 +42,7 @@ pub struct Section {
 }
 
 /// One `key = value` line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Property {
     /// The key, lowercased.
     pub key: String,
@@ -52,6 +52,28 @@ pub struct Property {
     pub line: usize,
     /// Indented `key = value` lines under an empty-valued key.
     pub sub_properties: Vec<Property>,
+}
+
+/// Keys whose values are secrets (`Debug` shows them redacted).
+pub(crate) fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.contains("secret") || key.contains("session_token") || key.contains("security_token")
+}
+
+impl std::fmt::Debug for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value: &dyn std::fmt::Debug = if is_secret_key(&self.key) {
+            &"[REDACTED]"
+        } else {
+            &self.value
+        };
+        f.debug_struct("Property")
+            .field("key", &self.key)
+            .field("value", value)
+            .field("line", &self.line)
+            .field("sub_properties", &self.sub_properties)
+            .finish()
+    }
 }
 
 impl Section {
@@ -220,6 +242,19 @@ mod tests {
             Ok(f) => f,
             Err(e) => panic!("parse failed: {e}"),
         }
+    }
+
+    #[test]
+    fn debug_never_shows_secret_values() {
+        let f = parse(
+            "[x]\naws_access_key_id = AKIDVISIBLE\naws_secret_access_key = hidden-secret\naws_session_token = hidden-token\n",
+        );
+        let shown = format!("{f:?}");
+        assert!(shown.contains("AKIDVISIBLE"), "{shown}");
+        assert!(
+            !shown.contains("hidden-secret") && !shown.contains("hidden-token"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! - keys stored for the profile beat its `source_profile`; with either, the profile
 //!   assumes its role (if it has one) using its source, else passes the source's credentials on;
 //!   otherwise SSO, then web identity, then `credential_process`;
+//! - beyond aws-vault, as the AWS SDKs do: `credential_source = Environment` is a source (the
+//!   keys in `AWS_ACCESS_KEY_ID`…), and plain keys in the credentials file serve a profile the
+//!   vault has no keys for (after SSO and web identity, before `credential_process`); the
+//!   vault's keys beat both;
 //! - raw stored keys (no role on top yet) get a GetSessionToken unless sessions are disabled
 //!   or the chain rules say no (`canUseGetSessionToken`): when another profile uses this one as
 //!   its source, that profile and this one must both have the same `mfa_serial`, and that
@@ -69,6 +73,16 @@ pub struct SsoEndpoints {
     pub portal: Option<String>,
 }
 
+/// Where [`Plan::StaticKeys`] reads keys from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOrigin {
+    /// `aws_access_key_id` / `aws_secret_access_key` (and `aws_session_token`) under the
+    /// profile's section of the credentials file.
+    CredentialsFile,
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`).
+    Environment,
+}
+
 /// One step of getting credentials; steps with a `source` run that first and call with its
 /// credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,11 +92,19 @@ pub enum Plan {
         /// The vault entry.
         profile: String,
     },
+    /// Plain keys from outside the vault: the credentials file's `[profile]` section, or the
+    /// environment (`credential_source = Environment`).
+    StaticKeys {
+        /// The profile.
+        profile: String,
+        /// Where the keys are.
+        origin: KeyOrigin,
+    },
     /// STS GetSessionToken with the source's (master) keys.
     GetSessionToken {
         /// The profile whose settings (and cache key) the call uses.
         profile: String,
-        /// Always [`Plan::StoredKeys`].
+        /// [`Plan::StoredKeys`], or [`Plan::StaticKeys`] from the credentials file.
         source: Box<Plan>,
         /// `SerialNumber`/`TokenCode`, if the profile has an `mfa_serial`.
         mfa: Option<Mfa>,
@@ -194,6 +216,7 @@ impl Plan {
     pub fn profile(&self) -> &str {
         match self {
             Plan::StoredKeys { profile }
+            | Plan::StaticKeys { profile, .. }
             | Plan::GetSessionToken { profile, .. }
             | Plan::AssumeRole { profile, .. }
             | Plan::AssumeRoleWithWebIdentity { profile, .. }
@@ -213,7 +236,7 @@ impl Plan {
     /// Whether this step's result is cached.
     pub fn is_cached(&self) -> bool {
         match self {
-            Plan::StoredKeys { .. } => false,
+            Plan::StoredKeys { .. } | Plan::StaticKeys { .. } => false,
             Plan::GetSessionToken { cache, .. }
             | Plan::AssumeRole { cache, .. }
             | Plan::AssumeRoleWithWebIdentity { cache, .. }
@@ -233,7 +256,7 @@ impl Plan {
             Some((kind.to_string(), profile.to_string(), serial.to_string()))
         };
         match self {
-            Plan::StoredKeys { .. } => None,
+            Plan::StoredKeys { .. } | Plan::StaticKeys { .. } => None,
             Plan::GetSessionToken { profile, mfa, .. } => key(
                 "sts.GetSessionToken",
                 profile,
@@ -284,6 +307,14 @@ impl Plan {
     pub fn describe(&self) -> String {
         let own = match self {
             Plan::StoredKeys { profile } => return format!("stored keys of {profile}"),
+            Plan::StaticKeys { profile, origin } => {
+                return match origin {
+                    KeyOrigin::CredentialsFile => {
+                        format!("keys of {profile} in the credentials file")
+                    }
+                    KeyOrigin::Environment => format!("keys in the environment ({profile})"),
+                };
+            }
             Plan::GetSessionToken {
                 profile,
                 mfa,
@@ -385,7 +416,7 @@ impl Builder<'_> {
     /// aws-vault's `GetProviderForProfile`.
     fn provider_for(&mut self, p: &ProfileConfig) -> Result<Plan, ConfigError> {
         let stored = (self.has_stored)(&p.name);
-        if stored || p.source_profile.is_some() {
+        if stored || p.source_profile.is_some() || p.credential_source.is_some() {
             return self.source_with_session(p, stored);
         }
         let cache = !self.opts.no_cache;
@@ -409,6 +440,10 @@ impl Builder<'_> {
                 sts: sts_endpoint(p),
                 cache,
             });
+        }
+        // As the AWS SDKs: plain keys in the credentials file beat credential_process.
+        if p.has_file_keys {
+            return self.source_with_session(p, false);
         }
         if let Some(command) = &p.credential_process {
             return Ok(Plan::CredentialProcess {
@@ -473,9 +508,30 @@ impl Builder<'_> {
                 profile: p.name.clone(),
             });
         }
-        match &p.source_profile {
-            Some(source) => self.provider_for(source),
-            None => Err(ConfigError::NoCredentials {
+        if p.has_file_keys {
+            tracing::debug!(
+                "profile {}: using the plain-text keys of the credentials file",
+                p.name
+            );
+            return Ok(Plan::StaticKeys {
+                profile: p.name.clone(),
+                origin: KeyOrigin::CredentialsFile,
+            });
+        }
+        match (&p.source_profile, p.credential_source.as_deref()) {
+            (Some(source), _) => self.provider_for(source),
+            (None, Some(value)) if value.eq_ignore_ascii_case("Environment") => {
+                Ok(Plan::StaticKeys {
+                    profile: p.name.clone(),
+                    origin: KeyOrigin::Environment,
+                })
+            }
+            (None, Some(value)) => Err(ConfigError::UnsupportedCredentialSource {
+                profile: p.name.clone(),
+                value: value.to_string(),
+                path: self.path(),
+            }),
+            (None, None) => Err(ConfigError::NoCredentials {
                 profile: p.name.clone(),
                 path: self.path(),
             }),
@@ -524,7 +580,15 @@ impl Builder<'_> {
             });
         }
 
-        if matches!(source, Plan::StoredKeys { .. }) {
+        // Long-lived keys get a session; keys that are a session already cannot.
+        let long_lived = match &source {
+            Plan::StoredKeys { .. } => true,
+            Plan::StaticKeys { origin, .. } => {
+                *origin == KeyOrigin::CredentialsFile && !p.file_keys_are_session
+            }
+            _ => false,
+        };
+        if long_lived {
             match self.why_not_get_session_token(p) {
                 None => {
                     self.chained_mfa = p.mfa_serial.clone();

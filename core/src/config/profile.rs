@@ -76,6 +76,13 @@ pub struct ProfileConfig {
     pub web_identity_token_process: Option<String>,
     /// `credential_process`.
     pub credential_process: Option<String>,
+    /// `credential_source` (`Environment` is the one this tool can use).
+    pub credential_source: Option<String>,
+    /// The credentials file has plain-text keys (`aws_access_key_id` and
+    /// `aws_secret_access_key`) under `[NAME]`.
+    pub has_file_keys: bool,
+    /// Those keys come with an `aws_session_token` (so they are a session already).
+    pub file_keys_are_session: bool,
 
     /// `sso_session`: name of an `[sso-session NAME]` section.
     pub sso_session: Option<String>,

@@ -75,7 +75,8 @@ impl Config {
     }
 
     fn check_exists(&self, profile: &str, opts: &ResolveOptions) -> Result<(), ConfigError> {
-        if self.has_profile(profile) || opts.stored.contains(profile) {
+        if self.has_profile(profile) || opts.stored.contains(profile) || self.has_file_keys(profile)
+        {
             return Ok(());
         }
         if self.credentials.section(profile).is_some() {
@@ -134,9 +135,18 @@ impl Resolver<'_> {
         if p.source_profile_name.as_deref() == Some(name) {
             p.source_profile_name = None;
         }
+        p.has_file_keys = self.config.has_file_keys(name);
+        p.file_keys_are_session = p.has_file_keys
+            && self
+                .config
+                .credentials_value(name, "aws_session_token")
+                .is_some();
 
         if let Some(source) = p.source_profile_name.clone() {
-            if self.config.has_profile(&source) || self.opts.stored.contains(&source) {
+            if self.config.has_profile(&source)
+                || self.opts.stored.contains(&source)
+                || self.config.has_file_keys(&source)
+            {
                 let up = ChainedFrom {
                     name: p.name.clone(),
                     mfa_serial: p.mfa_serial.clone(),
@@ -233,6 +243,7 @@ impl Resolver<'_> {
         );
         fill(&mut p.source_identity, view.value("source_identity"));
         fill(&mut p.credential_process, view.value("credential_process"));
+        fill(&mut p.credential_source, view.value("credential_source"));
         fill(&mut p.mfa_process, view.value("mfa_process"));
         fill(&mut p.endpoint_url, view.value("endpoint_url"));
         if p.session_tags.is_empty()

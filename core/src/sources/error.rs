@@ -26,6 +26,16 @@ pub enum SourceError {
         /// What is wrong (never the output itself, which may hold secrets).
         reason: String,
     },
+    /// Plain keys the profile relies on are not there (any more).
+    #[error(
+        "profile `{profile}` takes its keys from {place}, but aws_access_key_id / aws_secret_access_key (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment) are not both set there; set them, or store keys with `stsvault add {profile}`"
+    )]
+    MissingStaticKeys {
+        /// The profile.
+        profile: String,
+        /// Where the keys were looked for.
+        place: String,
+    },
     /// The credentials the command printed have already expired.
     #[error(
         "the credential_process of profile `{profile}` returned credentials that expired at {expiration}; make it return fresh ones"
