@@ -295,10 +295,12 @@ fn fake_program(dir: &std::path::Path, name: &str, code: &str) -> std::path::Pat
 }
 
 #[test]
-fn the_ykman_and_zenity_prompt_drivers_run_their_programs() {
+fn the_ykman_zenity_kdialog_and_osascript_prompt_drivers_run_their_programs() {
     for (driver, want) in [
         ("ykman", vec!["oath", "accounts", "code", "--single"]),
         ("zenity", vec!["--entry", "--title", "stsvault", "--text"]),
+        ("kdialog", vec!["--inputbox"]),
+        ("osascript", vec!["-e"]),
     ] {
         let (emulator, user, mut sandbox) = setup(nothing, true);
         let bin = tempfile::tempdir().unwrap();
@@ -319,7 +321,7 @@ fn the_ykman_and_zenity_prompt_drivers_run_their_programs() {
         let args: Vec<&str> = args.lines().collect();
         assert_eq!(&args[..want.len()], want.as_slice(), "{driver}: {args:?}");
         assert!(
-            args.last().unwrap().contains(&user.mfa_serial),
+            args.iter().any(|a| a.contains(&user.mfa_serial)),
             "{driver} is told which device: {args:?}"
         );
         assert_eq!(emulator.sts_calls("GetSessionToken").len(), 1, "{driver}");
