@@ -64,6 +64,11 @@ pub enum Command {
     ///
     /// Example: `stsvault exec sls-administrator -- sls deploy --verbose -s prod`
     Exec(ExecArgs),
+    /// Export AWS credentials.
+    ///
+    /// Examples: `eval "$(stsvault export --format export-env prod)"`; in ~/.aws/config,
+    /// `credential_process = stsvault export --format json prod`.
+    Export(ExportArgs),
     /// Remove credentials (and their cached sessions) from the secure keystore.
     ///
     /// Example: `stsvault remove --force old-profile`
@@ -82,6 +87,7 @@ impl Command {
             Command::Add(_) => "add",
             Command::List(_) => "list",
             Command::Exec(_) => "exec",
+            Command::Export(_) => "export",
             Command::Remove(_) => "remove",
             Command::Clear(_) => "clear",
         }
@@ -143,6 +149,9 @@ pub struct SessionArgs {
 pub struct ExecArgs {
     #[command(flatten)]
     pub session: SessionArgs,
+    /// Output credentials in JSON that can be used by credential_process.
+    #[arg(short = 'j', long, conflicts_with = "cmd")]
+    pub json: bool,
     /// Name of the profile.
     pub profile: String,
     /// Command to execute, defaults to $SHELL.
@@ -150,6 +159,18 @@ pub struct ExecArgs {
     /// Command arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Format to output credentials.
+    #[arg(long, default_value = "env", value_parser = stsvault::export::ExportFormat::NAMES)]
+    pub format: String,
+    /// Name of the profile.
+    pub profile: String,
 }
 
 /// `remove`.

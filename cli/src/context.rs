@@ -91,6 +91,18 @@ impl Context {
             .build()?)
     }
 
+    /// Refuses to run inside `stsvault exec` (or aws-vault's), as aws-vault does: the inner
+    /// command would sign with the outer session.
+    pub fn refuse_nested(&self) -> CliResult<()> {
+        match std::env::var("AWS_VAULT") {
+            Ok(current) if !current.is_empty() => Err(format!(
+                "already running inside `stsvault exec {current}` (AWS_VAULT={current}); 'exit' from that subshell or unset AWS_VAULT to force"
+            )
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
     /// A provider for `profile` with the command's overrides.
     pub fn credential_request(
         &self,

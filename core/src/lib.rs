@@ -16,6 +16,7 @@ mod child;
 pub mod config;
 pub mod credentials;
 pub mod error;
+pub mod export;
 pub mod prompt;
 pub mod provider;
 pub mod sources;

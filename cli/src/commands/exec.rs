@@ -5,10 +5,9 @@
 use super::CliResult;
 use crate::args::ExecArgs;
 use crate::context::Context;
-use secrecy::ExposeSecret;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
-use stsvault::Credentials;
+use stsvault::{Credentials, export};
 
 /// Variables that could carry other credentials into the child; removed as aws-vault does.
 const CLEARED: [&str; 8] = [
@@ -23,17 +22,15 @@ const CLEARED: [&str; 8] = [
 ];
 
 pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
-    if let Ok(current) = std::env::var("AWS_VAULT")
-        && !current.is_empty()
-    {
-        return Err(format!(
-                "already running inside `stsvault exec {current}` (AWS_VAULT={current}); 'exit' from that subshell or unset AWS_VAULT to force"
-            )
-            .into());
-    }
+    ctx.refuse_nested()?;
     let request = ctx.credential_request(&args.profile, &args.session)?;
     let region = request.region.clone();
     let creds = ctx.runtime()?.block_on(request.provider.credentials())?;
+    if args.json {
+        print!("{}", export::credential_process_json(&creds).as_str());
+        println!();
+        return Ok(ExitCode::SUCCESS);
+    }
 
     let program = match args.cmd {
         Some(c) => c,
@@ -60,22 +57,7 @@ fn set_env(cmd: &mut Command, profile: &str, region: Option<&str>, creds: &Crede
         cmd.env_remove(var);
     }
     cmd.env("AWS_VAULT", profile);
-    if let Some(region) = region.filter(|r| !r.is_empty()) {
-        cmd.env("AWS_REGION", region)
-            .env("AWS_DEFAULT_REGION", region);
-    }
-    cmd.env("AWS_ACCESS_KEY_ID", &creds.access_key_id);
-    cmd.env(
-        "AWS_SECRET_ACCESS_KEY",
-        creds.secret_access_key.expose_secret(),
-    );
-    if let Some(token) = creds.session_token_str() {
-        cmd.env("AWS_SESSION_TOKEN", token);
-    }
-    if let Some(exp) = creds.expiration {
-        cmd.env(
-            "AWS_CREDENTIAL_EXPIRATION",
-            exp.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        );
+    for (name, value) in export::env_pairs(creds, region) {
+        cmd.env(name, value.as_str());
     }
 }

@@ -3,6 +3,7 @@
 mod add;
 mod clear;
 mod exec;
+mod export;
 mod list;
 mod remove;
 
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Add(a) => add::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::List(a) => list::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Exec(a) => exec::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Remove(a) => remove::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Clear(a) => clear::run(&ctx, a).map(|()| ExitCode::SUCCESS),
     }

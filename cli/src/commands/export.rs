@@ -1,0 +1,20 @@
+//! `stsvault export PROFILE [--format env|export-env|ini|json]`: print the profile's session for
+//! other programs; `--format json` is a `credential_process` for the AWS CLI and SDKs.
+
+use super::CliResult;
+use crate::args::ExportArgs;
+use crate::context::Context;
+use std::io::Write;
+use stsvault::export::{self, ExportFormat};
+
+pub fn run(ctx: &Context, args: ExportArgs) -> CliResult<()> {
+    ctx.refuse_nested()?;
+    let format: ExportFormat = args.format.parse()?;
+    let request = ctx.credential_request(&args.profile, &args.session)?;
+    let creds = ctx.runtime()?.block_on(request.provider.credentials())?;
+    let text = export::render(&creds, &args.profile, request.region.as_deref(), format);
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
