@@ -2,7 +2,7 @@
 //! AWS CLI (PyPI `awscli`) using `export --format json` as its `credential_process`.
 
 use std::process::Output;
-use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, repo_root, totp};
+use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, repo_root};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
