@@ -69,6 +69,11 @@ pub enum Command {
     /// Examples: `eval "$(stsvault export --format export-env prod)"`; in ~/.aws/config,
     /// `credential_process = stsvault export --format json prod`.
     Export(ExportArgs),
+    /// Rotate credentials: create a new access key, check it works, store it, delete the old.
+    ///
+    /// Example: `stsvault rotate sls-administrator` (asks for an MFA code for the session that
+    /// signs the IAM calls; `--no-session` signs them with the stored keys).
+    Rotate(RotateArgs),
     /// Remove credentials (and their cached sessions) from the secure keystore.
     ///
     /// Example: `stsvault remove --force old-profile`
@@ -88,6 +93,7 @@ impl Command {
             Command::List(_) => "list",
             Command::Exec(_) => "exec",
             Command::Export(_) => "export",
+            Command::Rotate(_) => "rotate",
             Command::Remove(_) => "remove",
             Command::Clear(_) => "clear",
         }
@@ -142,6 +148,9 @@ pub struct SessionArgs {
     /// Print the SSO link to the terminal without automatically opening the browser.
     #[arg(long)]
     pub stdout: bool,
+    /// Neither read nor write cached sessions (not a flag: set by `rotate`).
+    #[arg(skip)]
+    pub no_cache: bool,
 }
 
 /// `exec`.
@@ -169,6 +178,16 @@ pub struct ExportArgs {
     /// Format to output credentials.
     #[arg(long, default_value = "env", value_parser = stsvault::export::ExportFormat::NAMES)]
     pub format: String,
+    /// Name of the profile.
+    pub profile: String,
+}
+
+/// `rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Use the master credentials directly instead of a session (as aws-vault's `-n`).
+    #[arg(short = 'n', long)]
+    pub no_session: bool,
     /// Name of the profile.
     pub profile: String,
 }

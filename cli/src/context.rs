@@ -147,6 +147,7 @@ impl Context {
             .plan_options(PlanOptions {
                 no_session,
                 session_duration,
+                no_cache: session.no_cache,
                 ..Default::default()
             })
             .mfa_shared(driver.prompt())

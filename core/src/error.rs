@@ -25,6 +25,9 @@ pub enum Error {
     /// A problem signing in to IAM Identity Center or getting its role credentials.
     #[error(transparent)]
     Sso(#[from] crate::sso::SsoError),
+    /// A problem rotating access keys.
+    #[error(transparent)]
+    Rotate(#[from] crate::rotate::RotateError),
     /// A `CredentialsProvider` was built without a required part.
     #[error("a CredentialsProvider needs a {0}; set it on the builder")]
     Builder(&'static str),

@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod prompt;
 pub mod provider;
+pub mod rotate;
 pub mod sources;
 pub mod sso;
 pub mod sts;

@@ -67,6 +67,11 @@ impl CredentialsProvider {
         &self.inner.profile
     }
 
+    /// The vault the provider reads keys from and caches sessions in.
+    pub fn vault(&self) -> &Arc<Vault> {
+        &self.inner.vault
+    }
+
     /// The resolved profile configuration.
     pub fn profile_config(&self) -> Result<ProfileConfig> {
         self.resolve_with(&self.inner.vault.master_names()?)

@@ -6,6 +6,7 @@ mod exec;
 mod export;
 mod list;
 mod remove;
+mod rotate;
 
 use crate::args::{Cli, Command};
 use crate::context::Context;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::List(a) => list::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Exec(a) => exec::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::Rotate(a) => rotate::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Remove(a) => remove::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Clear(a) => clear::run(&ctx, a).map(|()| ExitCode::SUCCESS),
     }

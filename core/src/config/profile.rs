@@ -46,6 +46,8 @@ pub struct ProfileConfig {
     /// Endpoint for IAM Identity Center's portal (GetRoleCredentials): `AWS_ENDPOINT_URL_SSO`,
     /// else [`Self::endpoint_url`].
     pub sso_endpoint_url: Option<String>,
+    /// Endpoint for IAM calls (`rotate`): `AWS_ENDPOINT_URL_IAM`, else [`Self::endpoint_url`].
+    pub iam_endpoint_url: Option<String>,
     /// `ignore_configured_endpoint_urls` from the profile (`AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`
     /// beats it); when true, both endpoint fields above are `None`.
     pub ignore_configured_endpoint_urls: Option<bool>,

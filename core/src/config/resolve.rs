@@ -376,6 +376,7 @@ fn apply_endpoint_env(p: &mut ProfileConfig, env: &EnvVars) {
         p.sts_endpoint_url = None;
         p.sso_oidc_endpoint_url = None;
         p.sso_endpoint_url = None;
+        p.iam_endpoint_url = None;
         return;
     }
     let service = |var: &str| {
@@ -386,4 +387,5 @@ fn apply_endpoint_env(p: &mut ProfileConfig, env: &EnvVars) {
     p.sts_endpoint_url = service("AWS_ENDPOINT_URL_STS");
     p.sso_oidc_endpoint_url = service("AWS_ENDPOINT_URL_SSO_OIDC");
     p.sso_endpoint_url = service("AWS_ENDPOINT_URL_SSO");
+    p.iam_endpoint_url = service("AWS_ENDPOINT_URL_IAM");
 }

@@ -13,7 +13,7 @@ For every request it
 5. gives each GetSessionToken its own ``ASIA…`` key id, secret and token;
 6. writes one line to the call log;
 7. answers with an injected fault when a test asked for one (``POST /_stsvault/faults`` with
-   ``{"action", "code", "message", "status", "count"}``): STS's ExpiredToken, Throttling… that
+   ``{"action", "code", "message", "status", "count", "skip"}``; ``skip`` calls pass first): STS's ExpiredToken, Throttling… that
    moto never produces.
 
 IAM Identity Center's OIDC and portal APIs, which moto lacks, are answered by ``sso.Portal``
@@ -171,6 +171,7 @@ class Guard:
         fault = json.loads(environ["wsgi.input"].read(length) or b"{}")
         fault.setdefault("status", 400)
         fault.setdefault("count", 1)
+        fault.setdefault("skip", 0)
         fault.setdefault("message", fault.get("code", "fault"))
         with self._faults_lock:
             self._faults.append(fault)
@@ -181,6 +182,9 @@ class Guard:
         with self._faults_lock:
             for fault in self._faults:
                 if fault.get("action") == action and fault["count"] > 0:
+                    if fault["skip"] > 0:  # let this many calls through first
+                        fault["skip"] -= 1
+                        return None
                     fault["count"] -= 1
                     return fault
         return None

@@ -191,10 +191,15 @@ impl Emulator {
     /// Makes the next `count` calls of `action` fail with the STS error `code` (HTTP
     /// `status`), as real STS does for ExpiredToken, Throttling… which moto never produces.
     pub fn inject_fault(&self, action: &str, code: &str, status: u16, count: u32) {
+        self.inject_fault_after(action, code, status, count, 0);
+    }
+
+    /// Like [`Emulator::inject_fault`], letting the first `skip` calls of `action` through.
+    pub fn inject_fault_after(&self, action: &str, code: &str, status: u16, count: u32, skip: u32) {
         use std::io::{Read, Write};
         let body = serde_json::json!({
             "action": action, "code": code, "message": format!("injected {code}"),
-            "status": status, "count": count,
+            "status": status, "count": count, "skip": skip,
         })
         .to_string();
         let addr = self.endpoint.trim_start_matches("http://");
