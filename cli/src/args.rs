@@ -69,6 +69,11 @@ pub enum Command {
     /// Examples: `eval "$(stsvault export --format export-env prod)"`; in ~/.aws/config,
     /// `credential_process = stsvault export --format json prod`.
     Export(ExportArgs),
+    /// Generate a login link for the AWS Console.
+    ///
+    /// Example: `stsvault login --stdout prod` prints the link; without `--stdout` it opens in
+    /// the browser (`$BROWSER` or the desktop's opener).
+    Login(LoginArgs),
     /// Rotate credentials: create a new access key, check it works, store it, delete the old.
     ///
     /// Example: `stsvault rotate sls-administrator` (asks for an MFA code for the session that
@@ -94,6 +99,7 @@ impl Command {
             Command::Exec(_) => "exec",
             Command::Export(_) => "export",
             Command::Rotate(_) => "rotate",
+            Command::Login(_) => "login",
             Command::Remove(_) => "remove",
             Command::Clear(_) => "clear",
         }
@@ -151,6 +157,10 @@ pub struct SessionArgs {
     /// Neither read nor write cached sessions (not a flag: set by `rotate`).
     #[arg(skip)]
     pub no_cache: bool,
+    /// The session is for the console: no GetSessionToken on the profile itself (not a flag:
+    /// set by `login`).
+    #[arg(skip)]
+    pub console: bool,
 }
 
 /// `exec`.
@@ -178,6 +188,18 @@ pub struct ExportArgs {
     /// Format to output credentials.
     #[arg(long, default_value = "env", value_parser = stsvault::export::ExportFormat::NAMES)]
     pub format: String,
+    /// Name of the profile.
+    pub profile: String,
+}
+
+/// `login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// The AWS service you would like access to (e.g. `cloudformation/home`).
+    #[arg(long)]
+    pub path: Option<String>,
     /// Name of the profile.
     pub profile: String,
 }

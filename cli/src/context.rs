@@ -148,7 +148,7 @@ impl Context {
                 no_session,
                 session_duration,
                 no_cache: session.no_cache,
-                ..Default::default()
+                disable_sessions_for_profile: session.console.then(|| profile.to_string()),
             })
             .mfa_shared(driver.prompt())
             .min_ttl(min_ttl)

@@ -11,12 +11,15 @@
 //! - [`cache`] keeps sessions until close to expiry, shared by every process;
 //! - [`provider`] is the front door that ties them together.
 
+pub mod browser;
 pub mod cache;
 mod child;
 pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod export;
+mod http;
+pub mod login;
 pub mod prompt;
 pub mod provider;
 pub mod rotate;

@@ -5,6 +5,7 @@ mod clear;
 mod exec;
 mod export;
 mod list;
+mod login;
 mod remove;
 mod rotate;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::List(a) => list::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Exec(a) => exec::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::Login(a) => login::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Rotate(a) => rotate::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Remove(a) => remove::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Clear(a) => clear::run(&ctx, a).map(|()| ExitCode::SUCCESS),

@@ -142,7 +142,7 @@ fn show_page(s: &SignIn<'_>, page: &str, user_code: Option<&str>) {
         "stsvault: opening the IAM Identity Center sign-in page for profile `{}`{code} in your browser (Ctrl-C to abort):\n{page}",
         s.profile
     );
-    if let Err(reason) = super::browser::open(page) {
+    if let Err(reason) = crate::browser::open(page) {
         eprintln!("stsvault: could not start a browser ({reason}); open the page above by hand");
     }
 }

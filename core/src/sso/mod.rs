@@ -4,7 +4,6 @@
 //! portal's GetRoleCredentials. A cached token the portal no longer accepts is dropped and the
 //! user signs in once more.
 
-mod browser;
 mod device;
 mod error;
 pub mod token;

@@ -62,6 +62,36 @@ pub async fn get_session_token(
     convert(out.credentials, profile, "GetSessionToken")
 }
 
+/// `GetFederationToken` for `name`, with a policy allowing everything the caller may do (what
+/// `login` needs when the profile's credentials are an IAM user's own keys).
+pub async fn get_federation_token(
+    profile: &str,
+    target: &StsTarget,
+    source: &Credentials,
+    name: &str,
+    duration: Duration,
+) -> Result<Credentials, StsError> {
+    const ALLOW_ALL: &str =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let client = sts_client(target, Some(source));
+    let endpoint = endpoint_for_errors(target);
+    let ctx = CallContext {
+        profile,
+        action: "GetFederationToken",
+        endpoint: &endpoint,
+        mfa_serial: None,
+    };
+    let out = client
+        .get_federation_token()
+        .name(name)
+        .policy(ALLOW_ALL)
+        .duration_seconds(seconds(duration))
+        .send()
+        .await
+        .map_err(|e| StsError::from_sdk(e, &ctx))?;
+    convert(out.credentials, profile, "GetFederationToken")
+}
+
 /// The parameters of an `AssumeRole` call.
 #[derive(Debug, Clone, Default)]
 pub struct AssumeRoleRequest {

@@ -7,7 +7,7 @@ mod error;
 
 pub use calls::{
     AssumeRoleRequest, CallerIdentity, assume_role, assume_role_with_web_identity, caller_identity,
-    get_session_token,
+    get_federation_token, get_session_token,
 };
 pub use client::{StsTarget, sts_client};
 pub use error::StsError;

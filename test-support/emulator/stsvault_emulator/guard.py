@@ -10,14 +10,15 @@ For every request it
 3. refuses GetSessionToken signed with session credentials, as STS does;
 4. refuses AssumeRole of a role whose trust policy asks for ``aws:MultiFactorAuthPresent`` unless
    the call carries a good code or is signed by credentials that were obtained with one;
-5. gives each GetSessionToken its own ``ASIA…`` key id, secret and token;
+5. gives each GetSessionToken (and GetFederationToken) its own ``ASIA…`` key id, secret and token;
 6. writes one line to the call log;
 7. answers with an injected fault when a test asked for one (``POST /_stsvault/faults`` with
    ``{"action", "code", "message", "status", "count", "skip"}``; ``skip`` calls pass first): STS's ExpiredToken, Throttling… that
    moto never produces.
 
 IAM Identity Center's OIDC and portal APIs, which moto lacks, are answered by ``sso.Portal``
-(logged and open to injected faults like the rest).
+(logged and open to injected faults like the rest); the console federation endpoint by
+``signin.SigninEndpoint``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 import uuid
 from typing import Any, Callable, Iterable
 
-from . import awsrequest, calllog, mfa, moto_state, sso
+from . import awsrequest, calllog, mfa, moto_state, signin, sso
 from .sessions import SessionRegistry, rewrite_credentials
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -57,6 +58,9 @@ class Guard:
         self._faults: list[dict[str, Any]] = []
         self._faults_lock = threading.Lock()
         self.sso = sso.Portal()
+        self.signin = signin.SigninEndpoint(
+            lambda key: getattr(self.sessions.get(key), "kind", None) == "session"
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == FAULTS_PATH:
@@ -66,6 +70,8 @@ class Guard:
             body = text.encode()
             start_response(f"{status_code} OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
+        if environ.get("PATH_INFO") == signin.PATH:
+            return self._signin_call(environ, start_response)
         route = self.sso.route(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
         if route is not None:
             return self._sso_call(route, environ, start_response)
@@ -106,8 +112,9 @@ class Guard:
             else:
                 status, headers, body = self._forward(environ)
                 if status.startswith("200") and req.action in ISSUING_ACTIONS:
-                    if req.service == "sts" and req.action == "GetSessionToken":
-                        minted = self.sessions.mint(caller_key, with_mfa=mfa_present)
+                    if req.service == "sts" and req.action in ("GetSessionToken", "GetFederationToken"):
+                        kind = "session" if req.action == "GetSessionToken" else "federation"
+                        minted = self.sessions.mint(caller_key, with_mfa=mfa_present, kind=kind)
                         body = rewrite_credentials(body, minted)
                         headers = with_content_length(headers, len(body))
                     m = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", body)
@@ -127,6 +134,20 @@ class Guard:
         entry["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
         self.log.write(entry)
         start_response(status, headers)
+        return [body]
+
+    def _signin_call(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        """The console federation endpoint; logged as service ``signin``."""
+        status, params, text = self.signin.handle(environ)
+        body = text.encode()
+        self.log.write({
+            "time": calllog.now_iso(), "service": "signin", "region": None, "protocol": "rest",
+            "action": params.get("Action"), "params": params, "access_key_id": None, "acting_as": None,
+            "status": status, "error_code": None if status == 200 else "InvalidSession",
+            "error_message": None, "issued_access_key_id": None, "duration_ms": None,
+        })
+        start_response(f"{status} {'OK' if status == 200 else 'Bad Request'}",
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
     def _sso_call(self, route: tuple[str, str], environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:

@@ -1,6 +1,6 @@
 """Session credentials minted by the guard, and the IAM user key each one stands for.
 
-moto answers every GetSessionToken with the same fixed AccessKeyId, so the guard swaps in a fresh
+moto answers every GetSessionToken (and GetFederationToken) with the same fixed AccessKeyId, so the guard swaps in a fresh
 ``ASIA…`` key id, secret and token per session and remembers which user key asked for it. A
 request later signed with that session key is passed to moto as if signed by the user's key, so
 moto answers as that user (it never verifies signatures, it only reads the key id).
@@ -27,10 +27,12 @@ class Session:
     secret_access_key: str
     session_token: str
     user_access_key_id: str | None  # the IAM user key that signed GetSessionToken
+    kind: str = "session"  # "session" (GetSessionToken) or "federation" (GetFederationToken)
 
 
-def new_session(user_access_key_id: str | None) -> Session:
+def new_session(user_access_key_id: str | None, kind: str = "session") -> Session:
     return Session(
+        kind=kind,
         access_key_id="ASIA" + "".join(secrets.choice(_KEY_CHARS) for _ in range(16)),
         secret_access_key=base64.b64encode(secrets.token_bytes(30)).decode(),
         session_token="FwoGZXIvYXdzE" + base64.b64encode(secrets.token_bytes(180)).decode(),
@@ -46,8 +48,8 @@ class SessionRegistry:
         self._sessions: dict[str, Session] = {}
         self._mfa_keys: set[str] = set()
 
-    def mint(self, user_access_key_id: str | None, with_mfa: bool) -> Session:
-        session = new_session(user_access_key_id)
+    def mint(self, user_access_key_id: str | None, with_mfa: bool, kind: str = "session") -> Session:
+        session = new_session(user_access_key_id, kind)
         with self._lock:
             self._sessions[session.access_key_id] = session
             if with_mfa:

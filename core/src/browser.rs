@@ -1,11 +1,11 @@
-//! Opening the sign-in page in a browser: the command(s) in `$BROWSER` when set (`%s` stands for
+//! Opening a page (an SSO or console sign-in) in a browser: the command(s) in `$BROWSER` when set (`%s` stands for
 //! the URL, else it is appended; several commands are separated by `:`), otherwise the desktop's
 //! opener (`xdg-open`, `open`, or the Windows URL handler).
 
 use std::process::{Command, Stdio};
 
 /// Starts a browser on `url` without waiting for it; the error says what could not be run.
-pub(crate) fn open(url: &str) -> Result<(), String> {
+pub fn open(url: &str) -> Result<(), String> {
     let candidates = match std::env::var("BROWSER") {
         Ok(list) if !list.trim().is_empty() => list
             .split(':')

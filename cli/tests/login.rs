@@ -1,0 +1,138 @@
+//! `stsvault login` against the emulator's console federation endpoint: role sessions go to it
+//! as they are, an IAM user's own keys through GetFederationToken; the link is printed with
+//! `--stdout` or handed to the browser.
+
+use std::io::{Read, Write};
+use stsvault_test_support::{
+    BrowserAction, Call, Emulator, IamUser, Sandbox, assert_success, python, repo_root,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
+
+fn setup() -> (Emulator, IamUser, Sandbox) {
+    let emulator = Emulator::start();
+    let user = emulator.setup_user_with_role("deployer", "console-admin");
+    let mut sandbox = Sandbox::new(Some(&emulator));
+    sandbox.set_env(
+        "PYTHONPATH",
+        repo_root()
+            .join("test-support/emulator")
+            .display()
+            .to_string(),
+    );
+    sandbox.set_env(
+        "STSVAULT_FEDERATION_URL",
+        format!("{}/federation", emulator.endpoint),
+    );
+    sandbox.write_config(&format!(
+        "[profile base]\nmfa_serial = {serial}\nregion = eu-west-1\n\
+         mfa_process = {python} -m stsvault_emulator totp --seed {seed}\n\
+         [profile admin]\nsource_profile = base\nrole_arn = {role}\nmfa_serial = {serial}\nregion = us-east-1\n",
+        serial = user.mfa_serial,
+        python = python().display(),
+        seed = user.seed,
+        role = user.role_arn.as_deref().unwrap_or_default(),
+    ));
+    sandbox.add_keys(BIN, "base", &user);
+    (emulator, user, sandbox)
+}
+
+fn signin_calls(emulator: &Emulator) -> Vec<Call> {
+    emulator
+        .calls()
+        .into_iter()
+        .filter(|c| c.service.as_deref() == Some("signin"))
+        .collect()
+}
+
+/// Opens `url` as a browser would; returns the status line.
+fn visit(url: &str) -> String {
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut conn = std::net::TcpStream::connect(host).expect("connect");
+    write!(conn, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).expect("read");
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_role_session_signs_in_to_the_console() {
+    let (emulator, _user, sandbox) = setup();
+    let out = sandbox
+        .command(BIN)
+        .args([
+            "login",
+            "--stdout",
+            "--path",
+            "cloudformation/home",
+            "admin",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let prefix = format!(
+        "{}/federation?Action=login&Issuer=stsvault&Destination=https%3A%2F%2Fus-east-1.console.aws.amazon.com%2Fcloudformation%2Fhome%3Fregion%3Dus-east-1&SigninToken=",
+        emulator.endpoint
+    );
+    assert!(url.starts_with(&prefix), "{url}");
+    let assumed = emulator.sts_calls("AssumeRole");
+    assert_eq!(assumed.len(), 1);
+    assert!(emulator.sts_calls("GetFederationToken").is_empty());
+    let signin = signin_calls(&emulator);
+    assert_eq!(signin.len(), 1);
+    assert_eq!(
+        signin[0].param("sessionId"),
+        assumed[0].issued_access_key_id
+    );
+    assert_eq!(signin[0].status, Some(200));
+    assert!(visit(&url).contains(" 200 "), "the link signs in");
+}
+
+#[test]
+fn a_users_own_keys_sign_in_through_a_federation_token_in_the_browser() {
+    let (emulator, user, mut sandbox) = setup();
+    let browser = sandbox.write_browser(BrowserAction::Approve);
+    sandbox.set_env("BROWSER", browser.display().to_string());
+    let out = sandbox
+        .command(BIN)
+        .args(["login", "base"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(
+        out.stdout.is_empty(),
+        "the link goes to the browser, not stdout"
+    );
+    assert!(
+        emulator.sts_calls("GetSessionToken").is_empty(),
+        "no session on the profile itself"
+    );
+    let federation = emulator.sts_calls("GetFederationToken");
+    assert_eq!(federation.len(), 1);
+    assert_eq!(
+        federation[0].access_key_id.as_deref(),
+        Some(user.access_key_id.as_str())
+    );
+    assert_eq!(federation[0].param("Name").as_deref(), Some("base"));
+    // The browser runs on its own after stsvault is done: give it a moment to load the page.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut signin = signin_calls(&emulator);
+    while signin.len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        signin = signin_calls(&emulator);
+    }
+    assert_eq!(
+        signin.len(),
+        2,
+        "the token, then the browser's visit: {signin:?}"
+    );
+    assert_eq!(
+        signin[0].param("sessionId"),
+        federation[0].issued_access_key_id
+    );
+    assert_eq!(signin[1].param("Action").as_deref(), Some("login"));
+    assert_eq!(signin[1].status, Some(200));
+    assert_eq!(sandbox.browser_opened(), 1);
+}

@@ -1,0 +1,220 @@
+//! The AWS Management Console sign-in URL for a profile, as aws-vault's `login` builds it:
+//! role (or SSO, or web identity) credentials go to the federation endpoint as they are; an IAM
+//! user's own keys first become a GetFederationToken session, since the endpoint takes only
+//! role and federated sessions. The endpoint answers a sign-in token, which goes into the URL.
+
+use crate::config::plan::Plan;
+use crate::provider::CredentialsProvider;
+use crate::sts::{StsTarget, caller_identity, get_federation_token};
+use crate::{Credentials, Result};
+use secrecy::ExposeSecret;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// `STSVAULT_FEDERATION_URL` replaces the federation endpoint (for tests and private partitions).
+pub const FEDERATION_URL_VAR: &str = "STSVAULT_FEDERATION_URL";
+
+/// A problem building the sign-in URL.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// The federation endpoint refused the session or answered nonsense.
+    #[error(
+        "the console federation endpoint {endpoint} refused the credentials of profile `{profile}` (HTTP {status}); `login` needs a role, SSO or federated session — give the profile a role_arn, or store an IAM user's own keys"
+    )]
+    Refused {
+        /// The profile.
+        profile: String,
+        /// The endpoint.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The endpoint could not be reached or its answer read.
+    #[error(
+        "could not get a sign-in token from {endpoint} for profile `{profile}`: {reason}; check the network (or {FEDERATION_URL_VAR})"
+    )]
+    Unreachable {
+        /// The profile.
+        profile: String,
+        /// The endpoint.
+        endpoint: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Where the console URL points.
+#[derive(Debug, Clone, Default)]
+pub struct LoginOptions {
+    /// `--path`: a console page, e.g. `cloudformation/home`.
+    pub path: Option<String>,
+    /// `--duration` for a GetFederationToken session (1 hour when `None`).
+    pub duration: Option<Duration>,
+}
+
+/// The console sign-in URL for `provider`'s profile. Build the provider with
+/// `PlanOptions { disable_sessions_for_profile: Some(profile), .. }` so the profile's own keys
+/// are not turned into a GetSessionToken session, which the console cannot use.
+pub async fn login_url(
+    provider: &CredentialsProvider,
+    options: &LoginOptions,
+) -> Result<Zeroizing<String>> {
+    let profile = provider.profile().to_string();
+    let config = provider.profile_config()?;
+    let plan = provider.plan()?;
+    let mut creds = provider.credentials().await?;
+    let usable = matches!(
+        plan,
+        Plan::AssumeRole { .. } | Plan::Sso { .. } | Plan::AssumeRoleWithWebIdentity { .. }
+    );
+    let target = StsTarget {
+        region: config.region.clone(),
+        regional_endpoints: config.sts_regional_endpoints.clone(),
+        endpoint_url: config.sts_endpoint_url.clone(),
+    };
+    if !usable
+        && !caller_identity(&profile, &target, &creds)
+            .await?
+            .arn
+            .contains(":assumed-role/")
+    {
+        tracing::debug!("creating a federated session for the console");
+        let duration = options.duration.unwrap_or(Duration::from_secs(3600));
+        creds = get_federation_token(
+            &profile,
+            &target,
+            &creds,
+            &federation_name(&profile),
+            duration,
+        )
+        .await?;
+    }
+    let (prefix, destination) = console_urls(config.region.as_deref(), options.path.as_deref());
+    let prefix = std::env::var(FEDERATION_URL_VAR)
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or(prefix);
+    let token = signin_token(&profile, &prefix, &creds).await?;
+    Ok(Zeroizing::new(format!(
+        "{prefix}?Action=login&Issuer=stsvault&Destination={}&SigninToken={}",
+        query_escape(&destination),
+        query_escape(&token)
+    )))
+}
+
+/// A federated user name: the profile name cut to what STS accepts (2–32 of `\w+=,.@-`).
+fn federation_name(profile: &str) -> String {
+    let mut name: String = profile
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(*c))
+        .take(32)
+        .collect();
+    while name.len() < 2 {
+        name.push('-');
+    }
+    name
+}
+
+/// The federation endpoint and the console page for `region` (the partition follows from it).
+fn console_urls(region: Option<&str>, path: Option<&str>) -> (String, String) {
+    let Some(region) = region.filter(|r| !r.is_empty()) else {
+        return (
+            "https://signin.aws.amazon.com/federation".into(),
+            "https://console.aws.amazon.com/".into(),
+        );
+    };
+    let (signin, console) = if region.starts_with("cn-") {
+        ("signin.amazonaws.cn", "console.amazonaws.cn")
+    } else if region.starts_with("us-gov-") {
+        (
+            "signin.amazonaws-us-gov.com",
+            "console.amazonaws-us-gov.com",
+        )
+    } else {
+        ("signin.aws.amazon.com", "console.aws.amazon.com")
+    };
+    let page = path.filter(|p| !p.is_empty()).unwrap_or("console/home");
+    (
+        format!("https://{signin}/federation"),
+        format!("https://{region}.{console}/{page}?region={region}"),
+    )
+}
+
+async fn signin_token(profile: &str, prefix: &str, creds: &Credentials) -> Result<String> {
+    let session = Zeroizing::new(
+        serde_json::json!({
+            "sessionId": creds.access_key_id,
+            "sessionKey": creds.secret_access_key.expose_secret(),
+            "sessionToken": creds.session_token_str().unwrap_or_default(),
+        })
+        .to_string(),
+    );
+    let url = Zeroizing::new(format!(
+        "{prefix}?Action=getSigninToken&Session={}",
+        query_escape(&session)
+    ));
+    let unreachable = |reason: String| LoginError::Unreachable {
+        profile: profile.to_string(),
+        endpoint: prefix.to_string(),
+        reason,
+    };
+    let (status, body) = crate::http::get(&url).await.map_err(unreachable)?;
+    if status != 200 {
+        return Err(LoginError::Refused {
+            profile: profile.to_string(),
+            endpoint: prefix.to_string(),
+            status,
+        }
+        .into());
+    }
+    let answer: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| unreachable(format!("the answer is not JSON: {e}")))?;
+    answer["SigninToken"]
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| unreachable("the answer has no SigninToken".into()).into())
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), as a query value.
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_urls_follow_the_partition_and_path() {
+        assert_eq!(
+            console_urls(None, None),
+            (
+                "https://signin.aws.amazon.com/federation".to_string(),
+                "https://console.aws.amazon.com/".to_string()
+            )
+        );
+        assert_eq!(
+            console_urls(Some("cn-north-1"), Some("s3/home")).1,
+            "https://cn-north-1.console.amazonaws.cn/s3/home?region=cn-north-1"
+        );
+        assert_eq!(
+            console_urls(Some("us-gov-west-1"), None).0,
+            "https://signin.amazonaws-us-gov.com/federation"
+        );
+    }
+
+    #[test]
+    fn names_and_escaping() {
+        assert_eq!(federation_name("p"), "p-");
+        assert_eq!(federation_name("prod/admin!x"), "prodadminx");
+        assert_eq!(query_escape("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+}
