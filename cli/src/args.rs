@@ -58,6 +58,8 @@ pub enum Command {
     /// Example: `stsvault add sls-administrator` prompts for the access key id and secret.
     Add(AddArgs),
     /// List profiles, along with their credentials and sessions.
+    ///
+    /// Example: `stsvault list`, or `stsvault list --profiles` for the names only.
     #[command(alias = "ls")]
     List(ListArgs),
     /// Execute a command with AWS credentials.
@@ -74,6 +76,11 @@ pub enum Command {
     /// Example: `stsvault login --stdout prod` prints the link; without `--stdout` it opens in
     /// the browser (`$BROWSER` or the desktop's opener).
     Login(LoginArgs),
+    /// Print a shell completion script (bash, zsh or fish).
+    ///
+    /// Example: `stsvault completion bash > /etc/bash_completion.d/stsvault`, or in ~/.zshrc
+    /// `eval "$(stsvault completion zsh)"`.
+    Completion(CompletionArgs),
     /// Rotate credentials: create a new access key, check it works, store it, delete the old.
     ///
     /// Example: `stsvault rotate sls-administrator` (asks for an MFA code for the session that
@@ -100,6 +107,7 @@ impl Command {
             Command::Export(_) => "export",
             Command::Rotate(_) => "rotate",
             Command::Login(_) => "login",
+            Command::Completion(_) => "completion",
             Command::Remove(_) => "remove",
             Command::Clear(_) => "clear",
         }
@@ -202,6 +210,13 @@ pub struct LoginArgs {
     pub path: Option<String>,
     /// Name of the profile.
     pub profile: String,
+}
+
+/// `completion`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// `rotate`.

@@ -2,6 +2,7 @@
 
 mod add;
 mod clear;
+mod completion;
 mod exec;
 mod export;
 mod list;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::List(a) => list::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Exec(a) => exec::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::Completion(a) => completion::run(a).map(|()| ExitCode::SUCCESS),
         Command::Login(a) => login::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Rotate(a) => rotate::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Remove(a) => remove::run(&ctx, a).map(|()| ExitCode::SUCCESS),
