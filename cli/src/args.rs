@@ -179,6 +179,20 @@ pub struct ExecArgs {
     /// Output credentials in JSON that can be used by credential_process.
     #[arg(short = 'j', long, conflicts_with = "cmd")]
     pub json: bool,
+    /// Alias for --ecs-server.
+    #[arg(short = 's', long)]
+    pub server: bool,
+    /// Serve credentials to the command from a local ECS credential server (the SDKs renew
+    /// them from it as they expire) instead of putting keys in its environment.
+    #[arg(long)]
+    pub ecs_server: bool,
+    /// Run an EC2 instance metadata server for the command (not supported: it needs root to
+    /// take 169.254.169.254; use --ecs-server).
+    #[arg(long)]
+    pub ec2_server: bool,
+    /// With --ecs-server, fetch credentials only when the command first asks for them.
+    #[arg(short = 'l', long)]
+    pub lazy: bool,
     /// Name of the profile.
     pub profile: String,
     /// Command to execute, defaults to $SHELL.

@@ -25,6 +25,9 @@ pub enum Error {
     /// A problem signing in to IAM Identity Center or getting its role credentials.
     #[error(transparent)]
     Sso(#[from] crate::sso::SsoError),
+    /// A problem starting the local credential server.
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
     /// A problem building the console sign-in URL.
     #[error(transparent)]
     Login(#[from] crate::login::LoginError),

@@ -23,6 +23,7 @@ pub mod login;
 pub mod prompt;
 pub mod provider;
 pub mod rotate;
+pub mod server;
 pub mod sources;
 pub mod sso;
 pub mod sts;
