@@ -2,7 +2,7 @@
 //! server (boto3 finds it through `AWS_CONTAINER_CREDENTIALS_FULL_URI`); the server refuses
 //! requests without the token or with a foreign `Host`, and the command's exit code is ours.
 
-use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, repo_root};
+use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
@@ -27,22 +27,8 @@ print("ECS " + json.dumps({"results": results, "arn": ident["Arn"],
 fn setup() -> (Emulator, IamUser, Sandbox) {
     let emulator = Emulator::start();
     let user = emulator.setup_user(PROFILE);
-    let mut sandbox = Sandbox::new(Some(&emulator));
-    sandbox.set_env(
-        "PYTHONPATH",
-        repo_root()
-            .join("test-support/emulator")
-            .display()
-            .to_string(),
-    );
-    sandbox.write_config(&format!(
-        "[profile {PROFILE}]\nmfa_serial = {}\nregion = us-east-1\n\
-         mfa_process = {} -m stsvault_emulator totp --seed {}\n",
-        user.mfa_serial,
-        python().display(),
-        user.seed
-    ));
-    sandbox.add_keys(BIN, PROFILE, &user);
+    let sandbox =
+        Sandbox::with_mfa_process_profile(&emulator, BIN, PROFILE, &user, "us-east-1", "");
     (emulator, user, sandbox)
 }
 

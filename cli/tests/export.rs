@@ -2,7 +2,7 @@
 //! AWS CLI (PyPI `awscli`) using `export --format json` as its `credential_process`.
 
 use std::process::Output;
-use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, repo_root};
+use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
@@ -12,23 +12,11 @@ const PROFILE: &str = "deployer";
 fn setup() -> (Emulator, IamUser, Sandbox) {
     let emulator = Emulator::start();
     let user = emulator.setup_user(PROFILE);
-    let mut sandbox = Sandbox::new(Some(&emulator));
-    sandbox.set_env(
-        "PYTHONPATH",
-        repo_root()
-            .join("test-support/emulator")
-            .display()
-            .to_string(),
+    let cli = format!(
+        "[profile cli]\ncredential_process = {BIN} export --format json {PROFILE}\nregion = us-east-1\n"
     );
-    sandbox.write_config(&format!(
-        "[profile {PROFILE}]\nmfa_serial = {serial}\nregion = eu-west-2\n\
-         mfa_process = {python} -m stsvault_emulator totp --seed {seed}\n\
-         [profile cli]\ncredential_process = {BIN} export --format json {PROFILE}\nregion = us-east-1\n",
-        serial = user.mfa_serial,
-        python = python().display(),
-        seed = user.seed,
-    ));
-    sandbox.add_keys(BIN, PROFILE, &user);
+    let sandbox =
+        Sandbox::with_mfa_process_profile(&emulator, BIN, PROFILE, &user, "eu-west-2", &cli);
     (emulator, user, sandbox)
 }
 

@@ -3,37 +3,24 @@
 //! `--stdout` or handed to the browser.
 
 use std::io::{Read, Write};
-use stsvault_test_support::{
-    BrowserAction, Call, Emulator, IamUser, Sandbox, assert_success, python, repo_root,
-};
+use stsvault_test_support::{BrowserAction, Call, Emulator, IamUser, Sandbox, assert_success};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 
 fn setup() -> (Emulator, IamUser, Sandbox) {
     let emulator = Emulator::start();
     let user = emulator.setup_user_with_role("deployer", "console-admin");
-    let mut sandbox = Sandbox::new(Some(&emulator));
-    sandbox.set_env(
-        "PYTHONPATH",
-        repo_root()
-            .join("test-support/emulator")
-            .display()
-            .to_string(),
+    let admin = format!(
+        "[profile admin]\nsource_profile = base\nrole_arn = {role}\nmfa_serial = {serial}\nregion = us-east-1\n",
+        serial = user.mfa_serial,
+        role = user.role_arn.as_deref().unwrap_or_default(),
     );
+    let mut sandbox =
+        Sandbox::with_mfa_process_profile(&emulator, BIN, "base", &user, "eu-west-1", &admin);
     sandbox.set_env(
         "STSVAULT_FEDERATION_URL",
         format!("{}/federation", emulator.endpoint),
     );
-    sandbox.write_config(&format!(
-        "[profile base]\nmfa_serial = {serial}\nregion = eu-west-1\n\
-         mfa_process = {python} -m stsvault_emulator totp --seed {seed}\n\
-         [profile admin]\nsource_profile = base\nrole_arn = {role}\nmfa_serial = {serial}\nregion = us-east-1\n",
-        serial = user.mfa_serial,
-        python = python().display(),
-        seed = user.seed,
-        role = user.role_arn.as_deref().unwrap_or_default(),
-    ));
-    sandbox.add_keys(BIN, "base", &user);
     (emulator, user, sandbox)
 }
 

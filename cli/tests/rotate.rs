@@ -3,7 +3,7 @@
 //! a working key in the vault.
 
 use std::process::Output;
-use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, repo_root, totp};
+use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, totp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
@@ -11,23 +11,9 @@ const PROFILE: &str = "deployer";
 fn setup() -> (Emulator, IamUser, Sandbox) {
     let emulator = Emulator::start();
     let user = emulator.setup_user(PROFILE);
-    let mut sandbox = Sandbox::new(Some(&emulator));
-    sandbox.set_env(
-        "PYTHONPATH",
-        repo_root()
-            .join("test-support/emulator")
-            .display()
-            .to_string(),
-    );
+    let mut sandbox =
+        Sandbox::with_mfa_process_profile(&emulator, BIN, PROFILE, &user, "us-east-1", "");
     sandbox.set_env("STSVAULT_ROTATE_WAIT", "4");
-    sandbox.write_config(&format!(
-        "[profile {PROFILE}]\nmfa_serial = {}\nregion = us-east-1\n\
-         mfa_process = {} -m stsvault_emulator totp --seed {}\n",
-        user.mfa_serial,
-        python().display(),
-        user.seed
-    ));
-    sandbox.add_keys(BIN, PROFILE, &user);
     (emulator, user, sandbox)
 }
 

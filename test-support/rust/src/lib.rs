@@ -431,6 +431,38 @@ pub fn whoami(out: &Output) -> serde_json::Value {
     serde_json::from_str(line).expect("WHOAMI JSON")
 }
 
+impl Sandbox {
+    /// A sandbox on `emulator` whose `[profile NAME]` has `user`'s MFA device, takes its codes
+    /// from `mfa_process` (the emulator's TOTP tool, so no terminal is needed) and uses
+    /// `region`, followed by `extra` config; the vault holds `user`'s keys under `profile`.
+    pub fn with_mfa_process_profile(
+        emulator: &Emulator,
+        bin: &str,
+        profile: &str,
+        user: &IamUser,
+        region: &str,
+        extra: &str,
+    ) -> Sandbox {
+        let mut sandbox = Sandbox::new(Some(emulator));
+        sandbox.set_env(
+            "PYTHONPATH",
+            repo_root()
+                .join("test-support/emulator")
+                .display()
+                .to_string(),
+        );
+        sandbox.write_config(&format!(
+            "[profile {profile}]\nmfa_serial = {serial}\nregion = {region}\n\
+             mfa_process = {python} -m stsvault_emulator totp --seed {seed}\n{extra}",
+            serial = user.mfa_serial,
+            python = python().display(),
+            seed = user.seed,
+        ));
+        sandbox.add_keys(bin, profile, user);
+        sandbox
+    }
+}
+
 /// What a stand-in browser does with the IAM Identity Center sign-in page it is opened on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BrowserAction {
