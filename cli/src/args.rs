@@ -26,7 +26,7 @@ pub struct Global {
     /// session bus offers one), else file.
     #[arg(long, global = true, env = "AWS_VAULT_BACKEND")]
     pub backend: Option<String>,
-    /// Prompt driver to use (terminal, zenity, kdialog, osascript, ykman).
+    /// Prompt driver to use (terminal, zenity, kdialog, osascript, ykman; wincredui on Windows).
     #[arg(long, global = true, env = "AWS_VAULT_PROMPT")]
     pub prompt: Option<String>,
     /// Directory for the "file" backend [default: ~/.awsvault/keys/].

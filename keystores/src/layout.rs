@@ -144,9 +144,25 @@ impl WinCredNames {
     }
 }
 
+/// The user name the `wincredui` MFA dialog shows for a device: its ARN without the
+/// `arn:aws:iam::` prefix and the `:mfa` part (`123456789012/jon` for
+/// `arn:aws:iam::123456789012:mfa/jon`).
+pub fn wincredui_user_name(serial: &str) -> String {
+    serial.replace("arn:aws:iam::", "").replace(":mfa", "")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wincredui_shows_the_device_without_the_arn_noise() {
+        assert_eq!(
+            wincredui_user_name("arn:aws:iam::123456789012:mfa/jon"),
+            "123456789012/jon"
+        );
+        assert_eq!(wincredui_user_name("GAHT12345678"), "GAHT12345678");
+    }
 
     #[test]
     fn aws_vault_target_names() {

@@ -8,6 +8,8 @@
 //! - `wincred` — the Windows Credential Manager (generic credentials named
 //!   `aws-vault:aws-vault:<key>` by default), compiled only on Windows.
 //!
+//! On Windows it also has `wincredui`, the credentials dialog as an MFA prompt.
+//!
 //! Both store items in exactly the layout aws-vault writes, so items written by either tool read
 //! in the other, and both have the same shape — `open`, `get`, `set`, `remove`, `keys` — so the
 //! core crate can wrap them in one adapter.
@@ -28,6 +30,9 @@ pub mod keychain;
 
 #[cfg(windows)]
 pub mod wincred;
+
+#[cfg(windows)]
+pub mod wincredui;
 
 pub use error::StoreError;
 pub use item::StoredItem;

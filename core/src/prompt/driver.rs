@@ -13,6 +13,9 @@ pub enum Driver {
     Terminal,
     /// A program that asks or computes the code.
     Command(CommandPrompt),
+    /// The Windows credentials dialog.
+    #[cfg(windows)]
+    WinCredUi,
 }
 
 const ALL: [(&str, Driver); 5] = [
@@ -22,6 +25,12 @@ const ALL: [(&str, Driver); 5] = [
     ("ykman", Driver::Command(CommandPrompt::Ykman)),
     ("zenity", Driver::Command(CommandPrompt::Zenity)),
 ];
+
+/// Drivers that exist only on this platform.
+#[cfg(windows)]
+const PLATFORM: [(&str, Driver); 1] = [("wincredui", Driver::WinCredUi)];
+#[cfg(not(windows))]
+const PLATFORM: [(&str, Driver); 0] = [];
 
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
@@ -33,9 +42,12 @@ impl Driver {
     /// The drivers usable here: `terminal`, plus each program found on `PATH`.
     pub fn available() -> Vec<&'static str> {
         ALL.iter()
+            .chain(PLATFORM.iter())
             .filter(|(_, d)| match d {
                 Driver::Terminal => true,
                 Driver::Command(c) => on_path(c.program()),
+                #[cfg(windows)]
+                Driver::WinCredUi => true,
             })
             .map(|(name, _)| *name)
             .collect()
@@ -46,6 +58,8 @@ impl Driver {
         match self {
             Driver::Terminal => Arc::new(Terminal),
             Driver::Command(c) => Arc::new(c),
+            #[cfg(windows)]
+            Driver::WinCredUi => Arc::new(super::wincredui::WinCredUi),
         }
     }
 }
@@ -54,7 +68,11 @@ impl FromStr for Driver {
     type Err = PromptError;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        let found = ALL.iter().find(|(n, _)| *n == name).map(|(_, d)| *d);
+        let found = ALL
+            .iter()
+            .chain(PLATFORM.iter())
+            .find(|(n, _)| *n == name)
+            .map(|(_, d)| *d);
         match found {
             Some(Driver::Command(c)) if !on_path(c.program()) => Err(PromptError::UnknownDriver {
                 name: format!("{name}` (`{}` is not installed", c.program()),

@@ -9,11 +9,15 @@ mod callback;
 mod driver;
 mod process;
 mod terminal;
+#[cfg(windows)]
+mod wincredui;
 
 pub use callback::Callback;
 pub use driver::{Driver, mfa_prompt_for};
 pub use process::{CommandPrompt, MfaProcess};
 pub use terminal::{Terminal, read_line_from_tty, read_secret_from_tty};
+#[cfg(windows)]
+pub use wincredui::WinCredUi;
 
 use secrecy::SecretString;
 
