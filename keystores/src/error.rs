@@ -7,6 +7,9 @@ pub(crate) const KEYCHAIN: &str = "macOS Keychain";
 /// The name the Windows Credential Manager store uses in messages.
 #[cfg_attr(not(windows), allow(dead_code))]
 pub(crate) const WINCRED: &str = "Windows Credential Manager";
+/// The name the Windows credentials dialog (the `wincredui` MFA prompt) uses in messages.
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) const CREDUI: &str = "Windows credentials dialog";
 
 /// An error from an OS secret store.
 ///
@@ -42,6 +45,19 @@ pub enum StoreError {
     UserCanceled {
         /// Which store.
         store: &'static str,
+    },
+
+    /// The user closed a dialog that asks for something to be typed (the `wincredui` MFA code
+    /// dialog) without entering it.
+    #[error(
+        "the {dialog} was cancelled before the {what} was entered; \
+         run the command again and type the {what} into the dialog"
+    )]
+    Cancelled {
+        /// Which dialog.
+        dialog: &'static str,
+        /// What it asked for ("MFA code").
+        what: &'static str,
     },
 
     /// The store is locked and cannot ask to be unlocked, because no prompt can be shown here
@@ -144,6 +160,19 @@ mod tests {
         assert!(
             s.contains("4000") && s.contains("2560") && s.contains("Windows Credential Manager"),
             "{s}"
+        );
+    }
+
+    #[test]
+    fn cancelled_says_which_dialog_and_what_to_do() {
+        let e = StoreError::Cancelled {
+            dialog: CREDUI,
+            what: "MFA code",
+        };
+        assert_eq!(
+            e.to_string(),
+            "the Windows credentials dialog was cancelled before the MFA code was entered; \
+             run the command again and type the MFA code into the dialog"
         );
     }
 

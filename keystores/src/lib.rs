@@ -8,7 +8,8 @@
 //! - `wincred` — the Windows Credential Manager (generic credentials named
 //!   `aws-vault:aws-vault:<key>` by default), compiled only on Windows.
 //!
-//! On Windows it also has `wincredui`, the credentials dialog as an MFA prompt.
+//! On Windows it also has `wincredui`, the Windows credentials dialog as an MFA prompt
+//! (aws-vault's `--prompt wincredui`).
 //!
 //! Both store items in exactly the layout aws-vault writes, so items written by either tool read
 //! in the other, and both have the same shape — `open`, `get`, `set`, `remove`, `keys` — so the
@@ -24,6 +25,7 @@
 mod error;
 mod item;
 pub mod layout;
+mod utf16;
 
 #[cfg(target_os = "macos")]
 pub mod keychain;

@@ -1,74 +1,99 @@
-//! The Windows credentials dialog as an MFA prompt (aws-vault's `wincredui` driver):
-//! `CredUIPromptForCredentialsW` shows a generic-credentials dialog whose user-name field holds
-//! the MFA device ([`crate::layout::wincredui_user_name`]) and whose password field takes the
-//! code. Nothing is saved to the Credential Manager.
+//! The Windows credentials dialog as an MFA prompt (aws-vault's `--prompt wincredui`).
+//!
+//! [`prompt_code`] shows `CredUIPromptForCredentialsW`'s generic-credentials dialog with the
+//! MFA device in the (read-only) user-name field — [`crate::layout::wincredui_user_name`]
+//! shortens its ARN — and takes the code from the password field. The dialog is always shown,
+//! and nothing is read from or saved to the Credential Manager: no saved credential is looked
+//! up, the "remember" box is not offered, and the typed code is wiped from the buffer once it
+//! is copied out.
 
-use windows_sys::Win32::Foundation::ERROR_CANCELLED;
+use std::ptr;
+
+use windows_sys::Win32::Foundation::{ERROR_CANCELLED, ERROR_NO_SUCH_LOGON_SESSION, NO_ERROR};
 use windows_sys::Win32::Security::Credentials::{
     CREDUI_FLAGS_ALWAYS_SHOW_UI, CREDUI_FLAGS_GENERIC_CREDENTIALS, CREDUI_FLAGS_KEEP_USERNAME,
-    CREDUI_INFOW, CredUIPromptForCredentialsW,
+    CREDUI_INFOW, CREDUI_MAX_CAPTION_LENGTH, CREDUI_MAX_MESSAGE_LENGTH, CREDUI_MAX_USERNAME_LENGTH,
+    CredUIPromptForCredentialsW,
 };
 use zeroize::Zeroizing;
 
-/// Room for the typed code (and a terminating NUL); codes are 6–8 digits.
-const CODE_CAPACITY: usize = 64;
-/// Room for the shortened serial shown as the user name.
-const USER_CAPACITY: usize = 514;
+use crate::StoreError;
+use crate::error::{CREDUI as DIALOG, os_message};
+use crate::utf16::{bounded, typed_text};
 
-fn wide(s: &str) -> Vec<u16> {
-    s.encode_utf16().chain(std::iter::once(0)).collect()
-}
+/// The target name the dialog is opened for (never saved: the "remember" box is not shown).
+pub const TARGET_NAME: &str = "stsvault";
 
-/// Shows the dialog and returns what was typed as the password, trimmed; the error says why
-/// there is no code (cancelled, or the call failed with its Windows error code).
-pub fn prompt_code(caption: &str, message: &str, user: &str) -> Result<Zeroizing<String>, String> {
-    let (caption, message, target) = (wide(caption), wide(message), wide("stsvault"));
+/// The password buffer, in UTF-16 code units with the terminating NUL: room for any MFA code.
+const CODE_CAPACITY: u32 = 64;
+/// The user-name buffer: the longest user name the dialog takes, and its NUL.
+const USER_CAPACITY: u32 = CREDUI_MAX_USERNAME_LENGTH + 1;
+/// `CREDUI_INFOW::cbSize`.
+const INFO_SIZE: u32 = size_of::<CREDUI_INFOW>() as u32;
+
+/// Shows the Windows credentials dialog titled `caption`, with `message` above the fields and
+/// `user` (the shortened MFA device) in the read-only user-name field, and returns what was
+/// typed into the password field, trimmed. The code may be empty; checking that is the
+/// caller's job.
+///
+/// Blocks until the dialog is closed. Text too long for the dialog is cut. Errors:
+/// [`StoreError::Cancelled`] when the user cancels (`ERROR_CANCELLED`),
+/// [`StoreError::NotAvailable`] when there is no interactive logon session to show it in,
+/// [`StoreError::Os`] for any other failure, with the Windows error code.
+pub fn prompt_code(
+    caption: &str,
+    message: &str,
+    user: &str,
+) -> Result<Zeroizing<String>, StoreError> {
+    let caption = bounded(caption, CREDUI_MAX_CAPTION_LENGTH as usize + 1);
+    let message = bounded(message, CREDUI_MAX_MESSAGE_LENGTH as usize + 1);
+    let target = bounded(TARGET_NAME, TARGET_NAME.len() + 1);
+    let mut user = bounded(user, USER_CAPACITY as usize);
+    let mut code = Zeroizing::new(vec![0u16; CODE_CAPACITY as usize]);
     let info = CREDUI_INFOW {
-        cbSize: u32::try_from(std::mem::size_of::<CREDUI_INFOW>()).unwrap_or(u32::MAX),
-        hwndParent: std::ptr::null_mut(),
+        cbSize: INFO_SIZE,
+        hwndParent: ptr::null_mut(),
         pszMessageText: message.as_ptr(),
         pszCaptionText: caption.as_ptr(),
-        hbmBanner: std::ptr::null_mut(),
+        hbmBanner: ptr::null_mut(),
     };
-    let mut user_buf = vec![0u16; USER_CAPACITY];
-    for (slot, unit) in user_buf
-        .iter_mut()
-        .zip(user.encode_utf16().take(USER_CAPACITY - 1))
-    {
-        *slot = unit;
-    }
-    let mut code_buf = Zeroizing::new(vec![0u16; CODE_CAPACITY]);
     let mut save = 0;
-    // SAFETY: every pointer is to a live, NUL-terminated buffer of the length passed with it;
-    // the call writes only within `user_buf` and `code_buf`.
+    // SAFETY: `info` and the strings it points to live across the call; `target`, `caption` and
+    // `message` are NUL-terminated; `user` holds USER_CAPACITY units and `code` CODE_CAPACITY
+    // units, NUL-terminated, and the call writes at most the count passed with each.
     let status = unsafe {
         CredUIPromptForCredentialsW(
-            &info,
+            &raw const info,
             target.as_ptr(),
-            std::ptr::null(),
+            ptr::null(),
             0,
-            user_buf.as_mut_ptr(),
-            USER_CAPACITY as u32,
-            code_buf.as_mut_ptr(),
-            CODE_CAPACITY as u32,
-            &mut save,
+            user.as_mut_ptr(),
+            USER_CAPACITY,
+            code.as_mut_ptr(),
+            CODE_CAPACITY,
+            &raw mut save,
             CREDUI_FLAGS_ALWAYS_SHOW_UI
-                | CREDUI_FLAGS_GENERIC_CREDENTIALS
-                | CREDUI_FLAGS_KEEP_USERNAME,
+                | CREDUI_FLAGS_KEEP_USERNAME
+                | CREDUI_FLAGS_GENERIC_CREDENTIALS,
         )
     };
-    if status == ERROR_CANCELLED {
-        return Err("the dialog was cancelled".to_string());
+    match status {
+        NO_ERROR => Ok(typed_text(&code)),
+        ERROR_CANCELLED => Err(StoreError::Cancelled {
+            dialog: DIALOG,
+            what: "MFA code",
+        }),
+        ERROR_NO_SUCH_LOGON_SESSION => Err(StoreError::NotAvailable {
+            store: DIALOG,
+            reason: "there is no interactive logon session to show it in (as when running as a \
+                     service); supply the MFA code another way"
+                .to_owned(),
+        }),
+        other => Err(StoreError::Os {
+            store: DIALOG,
+            op: "ask for the MFA code",
+            code: i64::from(other),
+            message: os_message(other),
+        }),
     }
-    if status != 0 {
-        return Err(format!(
-            "CredUIPromptForCredentialsW failed with Windows error {status}"
-        ));
-    }
-    let len = code_buf
-        .iter()
-        .position(|&u| u == 0)
-        .unwrap_or(CODE_CAPACITY);
-    let text = Zeroizing::new(String::from_utf16_lossy(&code_buf[..len]));
-    Ok(Zeroizing::new(text.trim().to_string()))
 }

@@ -114,6 +114,14 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(windows))]
+    fn wincredui_exists_only_on_windows() {
+        assert!(!Driver::available().contains(&"wincredui"));
+        let err = "wincredui".parse::<Driver>().unwrap_err();
+        assert!(matches!(err, PromptError::UnknownDriver { .. }), "{err}");
+    }
+
+    #[test]
     fn unknown_driver_lists_the_available_ones() {
         let err = "pigeon".parse::<Driver>().unwrap_err().to_string();
         assert!(err.contains("pigeon") && err.contains("terminal"), "{err}");

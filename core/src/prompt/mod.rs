@@ -96,6 +96,14 @@ pub enum PromptError {
         /// The drivers usable on this machine.
         available: String,
     },
+    /// A dialog prompt (`wincredui`) gave no code: it was cancelled or could not be shown.
+    #[error("the {driver} prompt gave no MFA code: {reason}")]
+    Dialog {
+        /// Which driver ("wincredui").
+        driver: String,
+        /// What happened and what to do about it.
+        reason: String,
+    },
     /// A caller-supplied callback failed.
     #[error("the MFA callback failed: {0}")]
     Callback(String),
