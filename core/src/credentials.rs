@@ -76,6 +76,17 @@ impl Credentials {
     pub fn session_token_str(&self) -> Option<&str> {
         self.session_token.as_ref().map(|t| t.expose_secret())
     }
+
+    /// These credentials as the AWS SDK for Rust holds them (provider name `stsvault`).
+    pub fn to_sdk(&self) -> aws_credential_types::Credentials {
+        aws_credential_types::Credentials::new(
+            self.access_key_id.clone(),
+            self.secret_access_key.expose_secret().to_string(),
+            self.session_token_str().map(str::to_string),
+            self.expiration.map(std::time::SystemTime::from),
+            "stsvault",
+        )
+    }
 }
 
 impl fmt::Debug for Credentials {

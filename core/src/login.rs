@@ -67,11 +67,7 @@ pub async fn login_url(
         plan,
         Plan::AssumeRole { .. } | Plan::Sso { .. } | Plan::AssumeRoleWithWebIdentity { .. }
     );
-    let target = StsTarget {
-        region: config.region.clone(),
-        regional_endpoints: config.sts_regional_endpoints.clone(),
-        endpoint_url: config.sts_endpoint_url.clone(),
-    };
+    let target = StsTarget::for_profile(&config);
     if !usable
         && !caller_identity(&profile, &target, &creds)
             .await?

@@ -488,18 +488,11 @@ impl aws_credential_types::provider::ProvideCredentials for CredentialsProvider 
         Self: 'a,
     {
         aws_credential_types::provider::future::ProvideCredentials::new(async move {
-            use secrecy::ExposeSecret;
             let c = self
                 .credentials()
                 .await
                 .map_err(aws_credential_types::provider::error::CredentialsError::provider_error)?;
-            Ok(aws_credential_types::Credentials::new(
-                c.access_key_id.clone(),
-                c.secret_access_key.expose_secret().to_string(),
-                c.session_token_str().map(str::to_string),
-                c.expiration.map(std::time::SystemTime::from),
-                "stsvault",
-            ))
+            Ok(c.to_sdk())
         })
     }
 }

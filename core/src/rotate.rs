@@ -9,7 +9,7 @@ use crate::sts::{StsTarget, caller_identity};
 use crate::{AccessKey, Credentials, Result};
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 use aws_sdk_iam::error::ProvideErrorMetadata;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::time::{Duration, Instant};
 
 /// How long a new key gets to start working (IAM is eventually consistent);
@@ -165,11 +165,7 @@ pub async fn rotate(
     } else {
         provider.credentials().await?
     };
-    let sts_target = StsTarget {
-        region: config.region.clone(),
-        regional_endpoints: config.sts_regional_endpoints.clone(),
-        endpoint_url: config.sts_endpoint_url.clone(),
-    };
+    let sts_target = StsTarget::for_profile(&config);
     // The user the key belongs to, from the key itself (works whatever role signs the calls).
     let who = caller_identity(&master, &sts_target, &old_creds).await?;
     let user_name = who.arn.rsplit('/').next().unwrap_or_default().to_string();
@@ -327,17 +323,10 @@ async fn wait_until_working(
 
 /// An IAM client (IAM is global: signed for us-east-1) using `creds`.
 fn iam_client(endpoint_url: Option<&str>, creds: &Credentials) -> aws_sdk_iam::Client {
-    let sdk_creds = aws_credential_types::Credentials::new(
-        creds.access_key_id.clone(),
-        creds.secret_access_key.expose_secret().to_string(),
-        creds.session_token_str().map(String::from),
-        creds.expiration.map(std::time::SystemTime::from),
-        "stsvault",
-    );
     let mut b = aws_sdk_iam::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(sdk_creds);
+        .credentials_provider(creds.to_sdk());
     if let Some(url) = endpoint_url.filter(|u| !u.is_empty()) {
         b = b.endpoint_url(url);
     }

@@ -12,6 +12,7 @@ pub use error::SsoError;
 pub use token::OidcToken;
 
 use crate::config::plan::SsoEndpoints;
+use crate::provider::blocking;
 use crate::{Credentials, Result, Vault};
 use aws_sdk_sso::config::{BehaviorVersion, Region};
 use aws_sdk_sso::error::ProvideErrorMetadata;
@@ -205,8 +206,4 @@ fn endpoint_for_errors(explicit: Option<&str>, service: &str, req: &SsoRequest<'
     explicit
         .map(String::from)
         .unwrap_or_else(|| format!("https://{service}.{}.amazonaws.com", req.sso_region))
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    crate::provider::blocking(f).await
 }

@@ -4,7 +4,6 @@
 use crate::Credentials;
 use aws_sdk_sts::config::BehaviorVersion;
 use aws_sdk_sts::config::Region;
-use secrecy::ExposeSecret;
 
 /// Where STS calls go.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,6 +20,16 @@ pub struct StsTarget {
 pub const DEFAULT_REGION: &str = "us-east-1";
 
 impl StsTarget {
+    /// Where a profile's own STS calls go: its region, `sts_regional_endpoints` and STS
+    /// endpoint URL.
+    pub fn for_profile(p: &crate::config::ProfileConfig) -> StsTarget {
+        StsTarget {
+            region: p.region.clone(),
+            regional_endpoints: p.sts_regional_endpoints.clone(),
+            endpoint_url: p.sts_endpoint_url.clone(),
+        }
+    }
+
     /// The region calls are signed for.
     pub fn region(&self) -> &str {
         self.region
@@ -48,16 +57,7 @@ pub fn sts_client(target: &StsTarget, creds: Option<&Credentials>) -> aws_sdk_st
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(target.region().to_string()));
     if let Some(c) = creds {
-        let sdk_creds = aws_credential_types::Credentials::new(
-            c.access_key_id.clone(),
-            c.secret_access_key.expose_secret().to_string(),
-            c.session_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_string()),
-            c.expiration.map(std::time::SystemTime::from),
-            "stsvault",
-        );
-        builder = builder.credentials_provider(sdk_creds);
+        builder = builder.credentials_provider(c.to_sdk());
     }
     if let Some(url) = target.endpoint() {
         builder = builder.endpoint_url(url);
