@@ -48,6 +48,20 @@ class CallLog:
                 self._file = None
 
 
+FIELDS = (
+    "time", "service", "region", "protocol", "action", "params", "access_key_id", "acting_as",
+    "status", "error_code", "error_message", "issued_access_key_id", "duration_ms",
+)
+
+
+def new_entry(**known: Any) -> dict[str, Any]:
+    """A log line with every field: ``time`` now, ``known`` as given, the rest null."""
+    entry: dict[str, Any] = dict.fromkeys(FIELDS)
+    entry["time"] = now_iso()
+    entry.update(known)
+    return entry
+
+
 def now_iso() -> str:
     now = datetime.datetime.now(datetime.timezone.utc)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"

@@ -77,21 +77,14 @@ class Guard:
             return self._sso_call(route, environ, start_response)
         started = time.monotonic()
         req = awsrequest.parse(environ)
-        entry: dict[str, Any] = {
-            "time": calllog.now_iso(),
-            "service": req.service,
-            "region": req.region,
-            "protocol": req.protocol,
-            "action": req.action,
-            "params": awsrequest.loggable(req.params),
-            "access_key_id": req.access_key_id,
-            "acting_as": None,
-            "status": None,
-            "error_code": None,
-            "error_message": None,
-            "issued_access_key_id": None,
-            "duration_ms": None,
-        }
+        entry = calllog.new_entry(
+            service=req.service,
+            region=req.region,
+            protocol=req.protocol,
+            action=req.action,
+            params=awsrequest.loggable(req.params),
+            access_key_id=req.access_key_id,
+        )
         try:
             session = self.sessions.get(req.access_key_id)
             caller_key = req.access_key_id
@@ -140,12 +133,10 @@ class Guard:
         """The console federation endpoint; logged as service ``signin``."""
         status, params, text = self.signin.handle(environ)
         body = text.encode()
-        self.log.write({
-            "time": calllog.now_iso(), "service": "signin", "region": None, "protocol": "rest",
-            "action": params.get("Action"), "params": params, "access_key_id": None, "acting_as": None,
-            "status": status, "error_code": None if status == 200 else "InvalidSession",
-            "error_message": None, "issued_access_key_id": None, "duration_ms": None,
-        })
+        self.log.write(calllog.new_entry(
+            service="signin", protocol="rest", action=params.get("Action"), params=params,
+            status=status, error_code=None if status == 200 else "InvalidSession",
+        ))
         start_response(f"{status} {'OK' if status == 200 else 'Bad Request'}",
                        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
@@ -155,21 +146,7 @@ class Guard:
         started = time.monotonic()
         service, action = route
         self.sso.endpoint = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        entry: dict[str, Any] = {
-            "time": calllog.now_iso(),
-            "service": service,
-            "region": None,
-            "protocol": "rest-json",
-            "action": action,
-            "params": {},
-            "access_key_id": None,
-            "acting_as": None,
-            "status": None,
-            "error_code": None,
-            "error_message": None,
-            "issued_access_key_id": None,
-            "duration_ms": None,
-        }
+        entry = calllog.new_entry(service=service, protocol="rest-json", action=action, params={})
         fault = self._take_fault(action)
         try:
             if fault is not None:
