@@ -3,7 +3,7 @@
 //! a working key in the vault.
 
 use std::process::Output;
-use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, totp};
+use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, three_valid_codes};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
@@ -40,7 +40,7 @@ fn key_in_vault(sandbox: &Sandbox) -> String {
 fn rotate_replaces_the_key_using_an_mfa_session() {
     let (emulator, user, sandbox) = setup();
     // A cached session, made with the previous code (rotate's own MFA session needs a new one).
-    let earlier = totp(&user.seed, -30);
+    let [earlier, _, _] = three_valid_codes(&user.seed);
     assert_success(&run(
         &sandbox,
         &["exec", "-t", &earlier, PROFILE, "--", "true"],

@@ -13,7 +13,7 @@ use stsvault::provider::CredentialsProvider;
 use stsvault::sts::{StsError, StsTarget, caller_identity};
 use stsvault::vault::{MemoryBackend, Vault};
 use stsvault::{AccessKey, Credentials, Error};
-use stsvault_test_support::{Emulator, IamUser, totp};
+use stsvault_test_support::{Emulator, IamUser, three_valid_codes, totp};
 
 /// One user's world: the emulator, the user (with a role), a vault holding the user's keys,
 /// and a config written by each test.
@@ -330,7 +330,8 @@ async fn plain_keys_in_the_credentials_file_serve_profiles_the_vault_has_no_keys
         )
         .unwrap(),
     );
-    let code = totp(&w.user.seed, 0);
+    // Each MFA call needs its own code; the three stay valid while the test runs.
+    let [earlier, code, later] = three_valid_codes(&w.user.seed);
 
     // A profile with MFA and file keys gets a GetSessionToken, as with vault keys.
     let session = w.credentials(&config, "filekeys", &code).await.unwrap();
@@ -344,10 +345,7 @@ async fn plain_keys_in_the_credentials_file_serve_profiles_the_vault_has_no_keys
     assert!(session.session_token.is_some());
 
     // A source profile that exists only in the credentials file.
-    let prod = w
-        .credentials(&config, "prod", &totp(&w.user.seed, 30))
-        .await
-        .unwrap();
+    let prod = w.credentials(&config, "prod", &later).await.unwrap();
     let assumed = w.emulator.sts_calls("AssumeRole");
     assert_eq!(assumed.len(), 1);
     assert_eq!(assumed[0].access_key_id.as_deref(), Some(id.as_str()));
@@ -358,9 +356,7 @@ async fn plain_keys_in_the_credentials_file_serve_profiles_the_vault_has_no_keys
     assert!(w.whoami(&prod).await.contains(":assumed-role/prod-admin/"));
 
     // The vault's keys for `base` beat the stale ones in the file.
-    w.credentials(&config, "from-base", &totp(&w.user.seed, -30))
-        .await
-        .unwrap();
+    w.credentials(&config, "from-base", &earlier).await.unwrap();
     let assumed = w.emulator.sts_calls("AssumeRole");
     assert_eq!(assumed.len(), 2);
     assert_eq!(assumed[1].access_key_id.as_deref(), Some(id.as_str()));

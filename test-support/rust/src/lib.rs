@@ -290,6 +290,21 @@ pub fn totp(seed: &str, offset_secs: i64) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Three different codes of `seed` (the previous, current and next 30-second step) that the
+/// emulator, which accepts one step either side, takes for at least the next 10 seconds: when
+/// the current step is about to end, this first waits for the next one.
+pub fn three_valid_codes(seed: &str) -> [String; 3] {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let left = 30 - now % 30;
+    if left < 12 {
+        std::thread::sleep(Duration::from_secs(left + 1));
+    }
+    [totp(seed, -30), totp(seed, 0), totp(seed, 30)]
+}
+
 /// A throwaway home for running `stsvault`: its own `~/.aws/config`, credentials file and file
 /// vault, pointed at an emulator. Nothing of the real user's environment leaks in.
 pub struct Sandbox {
