@@ -95,6 +95,10 @@ pub enum Command {
     ///
     /// Example: `stsvault clear sls-administrator`, or `stsvault clear` for every profile.
     Clear(ClearArgs),
+    /// Start a proxy for the EC2 instance metadata server locally (run as root; `exec
+    /// --ec2-server` starts it itself).
+    #[command(alias = "server", hide = true)]
+    Proxy(ProxyArgs),
 }
 
 impl Command {
@@ -108,6 +112,7 @@ impl Command {
             Command::Rotate(_) => "rotate",
             Command::Login(_) => "login",
             Command::Completion(_) => "completion",
+            Command::Proxy(_) => "proxy",
             Command::Remove(_) => "remove",
             Command::Clear(_) => "clear",
         }
@@ -180,16 +185,25 @@ pub struct ExecArgs {
     #[arg(short = 'j', long, conflicts_with = "cmd")]
     pub json: bool,
     /// Alias for --ecs-server.
-    #[arg(short = 's', long)]
+    #[arg(short = 's', long, conflicts_with_all = ["json", "no_session"])]
     pub server: bool,
     /// Serve credentials to the command from a local ECS credential server (the SDKs renew
     /// them from it as they expire) instead of putting keys in its environment.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["json", "no_session"])]
     pub ecs_server: bool,
-    /// Run an EC2 instance metadata server for the command (not supported: it needs root to
-    /// take 169.254.169.254; use --ecs-server).
-    #[arg(long)]
+    /// Serve credentials to the command from a local EC2 instance metadata server on
+    /// 127.0.0.1:9099 (IMDSv2), named in AWS_EC2_METADATA_SERVICE_ENDPOINT, and on
+    /// 169.254.169.254:80 through `stsvault proxy` (started as root, with sudo if need be).
+    #[arg(long, conflicts_with_all = ["json", "no_session", "server", "ecs_server"])]
     pub ec2_server: bool,
+    /// Where --ec2-server listens (127.0.0.1 only).
+    #[arg(
+        long,
+        env = "STSVAULT_EC2_SERVER_ADDR",
+        default_value = stsvault::server::EC2_SERVER_ADDR,
+        hide = true
+    )]
+    pub ec2_server_addr: std::net::SocketAddr,
     /// With --ecs-server, fetch credentials only when the command first asks for them.
     #[arg(short = 'l', long)]
     pub lazy: bool,
@@ -261,4 +275,15 @@ pub struct RemoveArgs {
 pub struct ClearArgs {
     /// Name of the profile; every profile's sessions when omitted.
     pub profile: Option<String>,
+}
+
+/// `proxy`.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Stop the proxy.
+    #[arg(long)]
+    pub stop: bool,
+    /// The metadata server to forward to.
+    #[arg(long, default_value = stsvault::server::EC2_SERVER_ADDR, hide = true)]
+    pub upstream: std::net::SocketAddr,
 }

@@ -5,9 +5,10 @@
 use super::CliResult;
 use crate::args::ExecArgs;
 use crate::context::Context;
+use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
-use stsvault::server::CredentialServer;
+use stsvault::server::{Ec2MetadataServer, EcsServer, proxy};
 use stsvault::{Credentials, export};
 
 /// Variables that could carry other credentials into the child; removed as aws-vault does.
@@ -24,13 +25,13 @@ const CLEARED: [&str; 8] = [
 
 pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
     ctx.refuse_nested()?;
-    if args.ec2_server {
-        return Err("--ec2-server is not supported: the EC2 metadata address 169.254.169.254 needs root to set up; use --ecs-server, which every AWS SDK and the CLI read".into());
-    }
     let request = ctx.credential_request(&args.profile, &args.session)?;
     let region = request.region.clone();
+    if args.ec2_server {
+        return with_ec2_server(ctx, &args, request.provider, region);
+    }
     if args.server || args.ecs_server {
-        return with_server(ctx, args, request.provider, region.as_deref());
+        return with_ecs_server(ctx, &args, request.provider, region.as_deref());
     }
     let creds = ctx.runtime()?.block_on(request.provider.credentials())?;
     if args.json {
@@ -63,30 +64,181 @@ fn program_of(args: &ExecArgs) -> String {
     }
 }
 
-/// `--ecs-server`: serve the credentials from 127.0.0.1 while the command runs as a child,
-/// then exit with its status (a command killed by a signal exits with 128 + the signal).
-fn with_server(
+/// `--ecs-server`: serve the credentials from 127.0.0.1 while the command runs as a child.
+fn with_ecs_server(
     ctx: &Context,
-    args: ExecArgs,
+    args: &ExecArgs,
     provider: stsvault::CredentialsProvider,
     region: Option<&str>,
 ) -> CliResult<ExitCode> {
     use secrecy::ExposeSecret;
-    use std::os::unix::process::ExitStatusExt;
     let runtime = ctx.runtime()?;
-    let server = runtime.block_on(CredentialServer::start(provider, args.lazy))?;
-    let program = program_of(&args);
-    let mut cmd = tokio::process::Command::new(&program);
-    cmd.args(&args.args);
-    for var in CLEARED {
-        cmd.env_remove(var);
-    }
-    cmd.env("AWS_VAULT", &args.profile)
-        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url())
-        .env(
+    let server = runtime.block_on(EcsServer::start(provider, args.lazy))?;
+    let env = [
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url()),
+        (
             "AWS_CONTAINER_AUTHORIZATION_TOKEN",
             server.token().expose_secret(),
-        );
+        ),
+    ];
+    run_child(&runtime, args, region, &env, &[])
+}
+
+/// `--ec2-server`: serve the credentials as the EC2 metadata service while the command runs
+/// as a child, on 127.0.0.1:9099 and, through `stsvault proxy`, on 169.254.169.254:80.
+fn with_ec2_server(
+    ctx: &Context,
+    args: &ExecArgs,
+    provider: stsvault::CredentialsProvider,
+    region: Option<String>,
+) -> CliResult<ExitCode> {
+    let runtime = ctx.runtime()?;
+    let server = runtime.block_on(Ec2MetadataServer::start(
+        provider,
+        region.clone(),
+        args.ec2_server_addr,
+    ))?;
+    eprintln!(
+        "Warning: serving EC2 instance metadata credentials on {} (and 169.254.169.254:80 with the proxy); any local process can read them while the command runs",
+        server.addr()
+    );
+    let proxy = Ec2Proxy::start(&runtime, server.addr());
+    let endpoint = server.endpoint_url();
+    let env = [("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint.as_str())];
+    // Variables that would send the SDKs elsewhere first, or nowhere.
+    let removed = [
+        "AWS_EC2_METADATA_DISABLED",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    ];
+    let status = run_child(&runtime, args, region.as_deref(), &env, &removed);
+    proxy.stop(&runtime);
+    status
+}
+
+/// The proxy on 169.254.169.254:80 this run started, if it started one.
+enum Ec2Proxy {
+    /// Not started here: already running, or no way to become root.
+    NotOurs,
+    /// Started by `sudo -b`, so only reachable through `/stop`.
+    Detached,
+    /// Our own child, run as root already.
+    Child(std::process::Child),
+}
+
+impl Ec2Proxy {
+    /// Starts `stsvault proxy` forwarding to `upstream`: directly when running as root, with
+    /// `sudo -b` (which may ask for a password) when a terminal can answer it.
+    fn start(runtime: &tokio::runtime::Runtime, upstream: std::net::SocketAddr) -> Self {
+        if runtime.block_on(proxy::is_running()) {
+            eprintln!(
+                "stsvault: 169.254.169.254:80 is already served; if that is not `stsvault proxy`, only SDKs that read AWS_EC2_METADATA_SERVICE_ENDPOINT reach the metadata server"
+            );
+            return Ec2Proxy::NotOurs;
+        }
+        let exe = match std::env::current_exe() {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("stsvault: could not start the metadata proxy: {e}");
+                return Ec2Proxy::NotOurs;
+            }
+        };
+        let upstream = upstream.to_string();
+        // SAFETY: geteuid(2) has no preconditions and touches no memory.
+        let root = unsafe { libc::geteuid() } == 0;
+        let started = if root {
+            Command::new(&exe)
+                .args(["proxy", "--upstream", &upstream])
+                .stdin(std::process::Stdio::null())
+                .spawn()
+                .map(Ec2Proxy::Child)
+        } else if std::io::stdin().is_terminal() {
+            Command::new("sudo")
+                .arg("-b")
+                .arg(&exe)
+                .args(["proxy", "--upstream", &upstream])
+                .status()
+                .and_then(|s| {
+                    if s.success() {
+                        Ok(Ec2Proxy::Detached)
+                    } else {
+                        Err(std::io::Error::other(format!("sudo exited with {s}")))
+                    }
+                })
+        } else {
+            Err(std::io::Error::other(
+                "it needs root, and there is no terminal to ask sudo's password on",
+            ))
+        };
+        let proxy = match started {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!(
+                    "stsvault: no metadata proxy on 169.254.169.254:80 ({e}); only SDKs that read AWS_EC2_METADATA_SERVICE_ENDPOINT reach the metadata server"
+                );
+                return Ec2Proxy::NotOurs;
+            }
+        };
+        let up = runtime.block_on(async {
+            for _ in 0..30 {
+                if proxy::is_running().await {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            false
+        });
+        if !up {
+            eprintln!(
+                "stsvault: the metadata proxy did not come up on 169.254.169.254:80; only SDKs that read AWS_EC2_METADATA_SERVICE_ENDPOINT reach the metadata server"
+            );
+        }
+        proxy
+    }
+
+    /// Stops the proxy if this run started it.
+    fn stop(self, runtime: &tokio::runtime::Runtime) {
+        match self {
+            Ec2Proxy::NotOurs => {}
+            Ec2Proxy::Detached => {
+                runtime.block_on(proxy::stop());
+            }
+            Ec2Proxy::Child(mut child) => {
+                if let Ok(pid) = i32::try_from(child.id()) {
+                    // SAFETY: kill(2) on our own child's pid; no memory is touched.
+                    unsafe {
+                        libc::kill(pid, libc::SIGTERM);
+                    }
+                }
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+/// Runs the command as a child with the profile's variables, `env` added and `removed`
+/// taken away, then exits with its status (a command killed by a signal exits with 128 + the
+/// signal). SIGTERM is passed on; Ctrl-C reaches the command from the terminal itself.
+fn run_child(
+    runtime: &tokio::runtime::Runtime,
+    args: &ExecArgs,
+    region: Option<&str>,
+    env: &[(&str, &str)],
+    removed: &[&str],
+) -> CliResult<ExitCode> {
+    use std::os::unix::process::ExitStatusExt;
+    let program = program_of(args);
+    let mut cmd = tokio::process::Command::new(&program);
+    cmd.args(&args.args);
+    for var in CLEARED.iter().chain(removed) {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_VAULT", &args.profile);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
     if let Some(region) = region.filter(|r| !r.is_empty()) {
         cmd.env("AWS_REGION", region)
             .env("AWS_DEFAULT_REGION", region);
@@ -107,7 +259,6 @@ fn with_server(
             }
         }
     })?;
-    drop(server);
     let code = status
         .code()
         .or_else(|| status.signal().map(|s| 128 + s))

@@ -7,6 +7,7 @@ mod exec;
 mod export;
 mod list;
 mod login;
+mod proxy;
 mod remove;
 mod rotate;
 
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Rotate(a) => rotate::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Remove(a) => remove::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Clear(a) => clear::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::Proxy(a) => proxy::run(&ctx, a).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -1,0 +1,112 @@
+//! The server behind `exec --ecs-server`: the container-credentials endpoint the AWS SDKs and
+//! CLI read through `AWS_CONTAINER_CREDENTIALS_FULL_URI` and `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
+//! It listens on 127.0.0.1 only, answers only requests that come from loopback, name this
+//! server in `Host` and carry the random per-run token (compared in constant time), and asks
+//! the provider on every request, so sessions are renewed as they near expiry.
+
+use super::{Answer, bind, constant_time_eq, host_of, json, plain, random_token, spawn_serve};
+use crate::export::iso8601;
+use crate::provider::CredentialsProvider;
+use hyper::body::Incoming;
+use hyper::{Request, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// A running ECS credential server; it stops when dropped.
+pub struct EcsServer {
+    url: String,
+    token: SecretString,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct State {
+    provider: CredentialsProvider,
+    token: SecretString,
+    port: u16,
+}
+
+impl EcsServer {
+    /// Starts serving `provider`'s credentials on a free port of 127.0.0.1. Unless `lazy`, the
+    /// credentials are fetched first, so an MFA prompt happens before the command starts.
+    pub async fn start(provider: CredentialsProvider, lazy: bool) -> crate::Result<Self> {
+        if !lazy {
+            provider.credentials().await?;
+        }
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        let listener = bind(addr).await?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| super::ServerError::Bind {
+                addr: addr.to_string(),
+                reason: e.to_string(),
+            })?
+            .port();
+        let token = random_token()?;
+        let state = Arc::new(State {
+            provider,
+            token: token.clone(),
+            port,
+        });
+        let task = spawn_serve(listener, move |peer, req| {
+            let state = Arc::clone(&state);
+            async move { answer(&state, peer, req).await }
+        });
+        Ok(EcsServer {
+            url: format!("http://127.0.0.1:{port}/"),
+            token,
+            task,
+        })
+    }
+
+    /// The URL for `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The token for `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+}
+
+impl Drop for EcsServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn answer(state: &State, peer: SocketAddr, req: Request<Incoming>) -> Answer {
+    let host_ok = host_of(&req).is_some_and(|h| {
+        h == format!("127.0.0.1:{}", state.port) || h == format!("localhost:{}", state.port)
+    });
+    let token_ok = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .is_some_and(|v| constant_time_eq(v.as_bytes(), state.token.expose_secret().as_bytes()));
+    if !peer.ip().is_loopback() || !host_ok || !token_ok {
+        tracing::debug!(%peer, host_ok, token_ok, "refused a credential request");
+        return plain(StatusCode::FORBIDDEN, "forbidden\n");
+    }
+    if req.method() != hyper::Method::GET {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "GET only\n");
+    }
+    match state.provider.credentials().await {
+        Ok(c) => {
+            let mut doc = serde_json::json!({
+                "AccessKeyId": c.access_key_id,
+                "SecretAccessKey": c.secret_access_key.expose_secret(),
+                "Token": c.session_token_str().unwrap_or_default(),
+            });
+            if let Some(exp) = c.expiration {
+                doc["Expiration"] = iso8601(&exp).into();
+            }
+            json(&Zeroizing::new(doc.to_string()))
+        }
+        Err(e) => {
+            eprintln!("stsvault: credential server: {e}");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}\n"))
+        }
+    }
+}
