@@ -236,8 +236,12 @@ pub struct LoginArgs {
     /// The AWS service you would like access to (e.g. `cloudformation/home`).
     #[arg(long)]
     pub path: Option<String>,
-    /// Name of the profile.
-    pub profile: String,
+    /// Print the login URL to stdout instead of opening the browser (aws-vault's `-s`).
+    #[arg(short = 's', hide = true)]
+    pub stdout_short: bool,
+    /// Name of the profile. If none is given, the keys in AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) are used.
+    pub profile: Option<String>,
 }
 
 /// `completion`.

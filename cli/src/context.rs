@@ -103,31 +103,40 @@ impl Context {
         }
     }
 
+    /// The process environment and the command's overrides (`--region`, `--mfa-token`,
+    /// `--duration`, `--stdout`).
+    pub fn environment(session: &SessionArgs) -> CliResult<(EnvVars, ProfileOverrides)> {
+        let session_duration = match session.duration.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => Some(parse_go_duration(d).map_err(|e| {
+                format!("invalid --duration `{d}`: {e}; use e.g. 1h, 30m or 3600s")
+            })?),
+            None => None,
+        };
+        let overrides = ProfileOverrides {
+            region: session.region.clone().filter(|r| !r.is_empty()),
+            mfa_token: session
+                .mfa_token
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(MfaToken::new),
+            session_duration,
+            sso_use_stdout: session.stdout,
+        };
+        Ok((EnvVars::from_process(), overrides))
+    }
+
     /// A provider for `profile` with the command's overrides.
     pub fn credential_request(
         &self,
         profile: &str,
         session: &SessionArgs,
     ) -> CliResult<CredentialRequest> {
-        let region = session.region.as_deref();
-        let duration = session.duration.as_deref();
-        let (no_session, mfa_token) = (session.no_session, session.mfa_token.as_deref());
         let config = self.config()?;
         let vault = self.vault()?;
-        let session_duration = match duration.filter(|d| !d.is_empty()) {
-            Some(d) => Some(parse_go_duration(d).map_err(|e| {
-                format!("invalid --duration `{d}`: {e}; use e.g. 1h, 30m or 3600s")
-            })?),
-            None => None,
-        };
-        let env = EnvVars::from_process();
+        let (env, overrides) = Self::environment(session)?;
         let min_ttl = env.min_ttl()?;
-        let overrides = ProfileOverrides {
-            region: region.filter(|r| !r.is_empty()).map(str::to_string),
-            mfa_token: mfa_token.filter(|t| !t.is_empty()).map(MfaToken::new),
-            session_duration,
-            sso_use_stdout: session.stdout,
-        };
+        let session_duration = overrides.session_duration;
+        let no_session = session.no_session;
         let mut resolve = ResolveOptions {
             stored: vault.master_names()?.into_iter().collect(),
             env,

@@ -123,3 +123,61 @@ fn a_users_own_keys_sign_in_through_a_federation_token_in_the_browser() {
     assert_eq!(signin[1].status, Some(200));
     assert_eq!(sandbox.browser_opened(), 1);
 }
+
+#[test]
+fn without_a_profile_the_environments_keys_sign_in() {
+    let (emulator, user, sandbox) = setup();
+    // Inside `exec` of a role profile: the role session in the environment goes as it is.
+    let out = sandbox
+        .command(BIN)
+        .args(["exec", "admin", "--", BIN, "login", "--stdout"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(url.contains("&SigninToken="), "{url}");
+    let assumed = emulator.sts_calls("AssumeRole");
+    assert_eq!(assumed.len(), 1);
+    assert!(emulator.sts_calls("GetFederationToken").is_empty());
+    assert_eq!(
+        signin_calls(&emulator)[0].param("sessionId"),
+        assumed[0].issued_access_key_id
+    );
+
+    // An IAM user's own keys first become a federated session (aws-vault's `-s` prints).
+    let out = sandbox
+        .command(BIN)
+        .args(["login", "-s", "--region", "eu-central-1"])
+        .env("AWS_ACCESS_KEY_ID", &user.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &user.secret_access_key)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(url.contains("eu-central-1.console.aws.amazon.com"), "{url}");
+    let federated = emulator.sts_calls("GetFederationToken");
+    assert_eq!(federated.len(), 1);
+    assert_eq!(
+        federated[0].access_key_id.as_deref(),
+        Some(user.access_key_id.as_str())
+    );
+    let signin = signin_calls(&emulator);
+    assert_eq!(
+        signin[1].param("sessionId"),
+        federated[0].issued_access_key_id
+    );
+    assert!(visit(&url).contains(" 200 "), "the link signs in");
+
+    // Neither a profile nor keys: one clear line.
+    let out = sandbox
+        .command(BIN)
+        .args(["login", "--stdout"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no profile given, and no AWS_ACCESS_KEY_ID"),
+        "{stderr}"
+    );
+}

@@ -4,10 +4,11 @@
 //! role and federated sessions. The endpoint answers a sign-in token, which goes into the URL.
 
 use crate::config::plan::Plan;
+use crate::config::{Config, ProfileConfig, ResolveOptions};
 use crate::provider::CredentialsProvider;
 use crate::sts::{StsTarget, caller_identity, get_federation_token};
 use crate::{Credentials, Result};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -19,11 +20,11 @@ pub const FEDERATION_URL_VAR: &str = "STSVAULT_FEDERATION_URL";
 pub enum LoginError {
     /// The federation endpoint refused the session or answered nonsense.
     #[error(
-        "the console federation endpoint {endpoint} refused the credentials of profile `{profile}` (HTTP {status}); `login` needs a role, SSO or federated session — give the profile a role_arn, or store an IAM user's own keys"
+        "the console federation endpoint {endpoint} refused the credentials of {whose} (HTTP {status}); `login` needs a role, SSO or federated session — give the profile a role_arn, or store an IAM user's own keys"
     )]
     Refused {
-        /// The profile.
-        profile: String,
+        /// Whose credentials: a profile, or the environment.
+        whose: String,
         /// The endpoint.
         endpoint: String,
         /// The HTTP status.
@@ -31,16 +32,21 @@ pub enum LoginError {
     },
     /// The endpoint could not be reached or its answer read.
     #[error(
-        "could not get a sign-in token from {endpoint} for profile `{profile}`: {reason}; check the network (or {FEDERATION_URL_VAR})"
+        "could not get a sign-in token from {endpoint} for {whose}: {reason}; check the network (or {FEDERATION_URL_VAR})"
     )]
     Unreachable {
-        /// The profile.
-        profile: String,
+        /// Whose credentials: a profile, or the environment.
+        whose: String,
         /// The endpoint.
         endpoint: String,
         /// What went wrong.
         reason: String,
     },
+    /// `login` without a profile, and no keys in the environment.
+    #[error(
+        "no profile given, and no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment; run `stsvault login PROFILE`, or set the keys"
+    )]
+    NoEnvironmentKeys,
 }
 
 /// Where the console URL points.
@@ -62,14 +68,68 @@ pub async fn login_url(
     let profile = provider.profile().to_string();
     let config = provider.profile_config()?;
     let plan = provider.plan()?;
-    let mut creds = provider.credentials().await?;
-    let usable = matches!(
+    let creds = provider.credentials().await?;
+    let role_session = matches!(
         plan,
         Plan::AssumeRole { .. } | Plan::Sso { .. } | Plan::AssumeRoleWithWebIdentity { .. }
     );
-    let target = StsTarget::for_profile(&config);
-    if !usable
-        && !caller_identity(&profile, &target, &creds)
+    let source = Source {
+        name: &profile,
+        described: format!("profile `{profile}`"),
+    };
+    url_for(&source, creds, role_session, &config, options).await
+}
+
+/// The console sign-in URL for the keys in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and
+/// `AWS_SESSION_TOKEN`) of `opts.env`, as `login` without a profile does; the region and STS
+/// endpoint also come from the environment and `opts.overrides`.
+pub async fn login_url_from_environment(
+    opts: &ResolveOptions,
+    options: &LoginOptions,
+) -> Result<Zeroizing<String>> {
+    let env = &opts.env;
+    let (Some(id), Some(secret)) = (
+        env.get("AWS_ACCESS_KEY_ID"),
+        env.get("AWS_SECRET_ACCESS_KEY"),
+    ) else {
+        return Err(LoginError::NoEnvironmentKeys.into());
+    };
+    let creds = Credentials {
+        access_key_id: id.to_string(),
+        secret_access_key: SecretString::from(secret.to_string()),
+        session_token: env
+            .get("AWS_SESSION_TOKEN")
+            .map(|t| SecretString::from(t.to_string())),
+        expiration: None,
+    };
+    let config = Config::resolve_environment_only(opts)?;
+    let source = Source {
+        name: "stsvault",
+        described: "the keys in AWS_ACCESS_KEY_ID".to_string(),
+    };
+    url_for(&source, creds, false, &config, options).await
+}
+
+/// Whose credentials a URL is built from, for the federated user's name and for messages.
+struct Source<'a> {
+    /// A profile name, or a stand-in.
+    name: &'a str,
+    /// "profile `x`", or where the keys came from.
+    described: String,
+}
+
+/// Turns `creds` into a console session unless they are one already (`role_session`, or an
+/// assumed-role ARN says so), then asks the federation endpoint for a sign-in token.
+async fn url_for(
+    source: &Source<'_>,
+    mut creds: Credentials,
+    role_session: bool,
+    config: &ProfileConfig,
+    options: &LoginOptions,
+) -> Result<Zeroizing<String>> {
+    let target = StsTarget::for_profile(config);
+    if !role_session
+        && !caller_identity(source.name, &target, &creds)
             .await?
             .arn
             .contains(":assumed-role/")
@@ -77,10 +137,10 @@ pub async fn login_url(
         tracing::debug!("creating a federated session for the console");
         let duration = options.duration.unwrap_or(Duration::from_secs(3600));
         creds = get_federation_token(
-            &profile,
+            source.name,
             &target,
             &creds,
-            &federation_name(&profile),
+            &federation_name(source.name),
             duration,
         )
         .await?;
@@ -90,7 +150,7 @@ pub async fn login_url(
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or(prefix);
-    let token = signin_token(&profile, &prefix, &creds).await?;
+    let token = signin_token(&source.described, &prefix, &creds).await?;
     Ok(Zeroizing::new(format!(
         "{prefix}?Action=login&Issuer=stsvault&Destination={}&SigninToken={}",
         query_escape(&destination),
@@ -136,7 +196,7 @@ fn console_urls(region: Option<&str>, path: Option<&str>) -> (String, String) {
     )
 }
 
-async fn signin_token(profile: &str, prefix: &str, creds: &Credentials) -> Result<String> {
+async fn signin_token(source: &str, prefix: &str, creds: &Credentials) -> Result<String> {
     let session = Zeroizing::new(
         serde_json::json!({
             "sessionId": creds.access_key_id,
@@ -150,14 +210,14 @@ async fn signin_token(profile: &str, prefix: &str, creds: &Credentials) -> Resul
         query_escape(&session)
     ));
     let unreachable = |reason: String| LoginError::Unreachable {
-        profile: profile.to_string(),
+        whose: source.to_string(),
         endpoint: prefix.to_string(),
         reason,
     };
     let (status, body) = crate::http::get(&url).await.map_err(unreachable)?;
     if status != 200 {
         return Err(LoginError::Refused {
-            profile: profile.to_string(),
+            whose: source.to_string(),
             endpoint: prefix.to_string(),
             status,
         }

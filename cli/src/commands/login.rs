@@ -1,32 +1,47 @@
-//! `stsvault login PROFILE`: open the AWS Management Console signed in with the profile's
-//! session, or print the link with `--stdout`.
+//! `stsvault login [PROFILE]`: open the AWS Management Console signed in with the profile's
+//! session (or, without a profile, with the keys in the environment), or print the link with
+//! `--stdout`.
 
 use super::CliResult;
 use crate::args::LoginArgs;
 use crate::context::Context;
+use stsvault::config::ResolveOptions;
 use stsvault::login::{self, LoginOptions};
 
 pub fn run(ctx: &Context, mut args: LoginArgs) -> CliResult<()> {
     args.session.console = true;
-    let request = ctx.credential_request(&args.profile, &args.session)?;
+    args.session.stdout |= args.stdout_short;
+    let (env, overrides) = Context::environment(&args.session)?;
     let options = LoginOptions {
         path: args.path.clone(),
-        duration: match args.session.duration.as_deref().filter(|d| !d.is_empty()) {
-            Some(d) => Some(stsvault::config::parse_go_duration(d).map_err(|e| {
-                format!("invalid --duration `{d}`: {e}; use e.g. 1h, 30m or 3600s")
-            })?),
-            None => None,
-        },
+        duration: overrides.session_duration,
     };
-    let url = ctx
-        .runtime()?
-        .block_on(login::login_url(&request.provider, &options))?;
+    let url = match &args.profile {
+        Some(profile) => {
+            let request = ctx.credential_request(profile, &args.session)?;
+            ctx.runtime()?
+                .block_on(login::login_url(&request.provider, &options))?
+        }
+        None => {
+            let resolve = ResolveOptions {
+                stored: Default::default(),
+                env,
+                overrides,
+            };
+            ctx.runtime()?
+                .block_on(login::login_url_from_environment(&resolve, &options))?
+        }
+    };
     if args.session.stdout {
         println!("{}", url.as_str());
         return Ok(());
     }
+    let retry = match &args.profile {
+        Some(p) => format!("stsvault login --stdout {p}"),
+        None => "stsvault login --stdout".to_string(),
+    };
     stsvault::browser::open(&url).map_err(|reason| {
-        format!("could not open a browser ({reason}); run `stsvault login --stdout {}` and open the link yourself", args.profile)
+        format!("could not open a browser ({reason}); run `{retry}` and open the link yourself")
     })?;
     Ok(())
 }

@@ -74,6 +74,18 @@ impl Config {
         resolver.resolve(profile, None)
     }
 
+    /// The settings that apply when no profile is named (`login` with keys from the
+    /// environment): the command-line overrides and the environment's variables only, with
+    /// the built-in defaults; no file is read.
+    pub fn resolve_environment_only(opts: &ResolveOptions) -> Result<ProfileConfig, ConfigError> {
+        let mut p = ProfileConfig::default();
+        apply_overrides(&mut p, &opts.overrides);
+        apply_env(&mut p, &opts.env, false)?;
+        apply_defaults(&mut p);
+        apply_endpoint_env(&mut p, &opts.env);
+        Ok(p)
+    }
+
     fn check_exists(&self, profile: &str, opts: &ResolveOptions) -> Result<(), ConfigError> {
         if self.has_profile(profile) || opts.stored.contains(profile) || self.has_file_keys(profile)
         {
