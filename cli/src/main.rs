@@ -3,12 +3,16 @@
 
 mod args;
 mod commands;
+mod complete;
 mod context;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if let Some(code) = kingpin_completion() {
+        return code;
+    }
     let cli = args::Cli::parse();
     init_tracing(cli.global.debug);
     let command = cli.command.name();
@@ -19,6 +23,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// aws-vault's (kingpin's) hidden completion flags, first on the command line:
+/// `--completion-bash WORDS…` prints the candidates for the last word, and
+/// `--completion-script-bash` / `--completion-script-zsh` print the scripts.
+fn kingpin_completion() -> Option<ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let shell = match args.first().map(String::as_str) {
+        Some("--completion-bash") => {
+            let profiles = || {
+                stsvault::config::Config::load()
+                    .map(|c| c.profile_names())
+                    .unwrap_or_default()
+            };
+            for candidate in complete::candidates(&args[1..], profiles) {
+                println!("{candidate}");
+            }
+            return Some(ExitCode::SUCCESS);
+        }
+        Some("--completion-script-bash") => clap_complete::Shell::Bash,
+        Some("--completion-script-zsh") => clap_complete::Shell::Zsh,
+        _ => return None,
+    };
+    print!("{}", complete::script(shell).unwrap_or_default());
+    Some(ExitCode::SUCCESS)
 }
 
 /// `--debug` logs to stderr; the log never contains secrets (core only logs masked key ids).

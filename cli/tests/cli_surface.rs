@@ -40,33 +40,80 @@ fn version_and_help_texts() {
 }
 
 #[test]
-fn completion_scripts_name_every_command_and_parse() {
+fn completion_scripts_parse_and_complete_commands_and_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile dev]\nregion = eu-west-1\n[profile prod]\n",
+    )
+    .unwrap();
+    let script = dir.path().join("stsvault.bash");
     let out = run(&["completion", "bash"]);
     assert!(out.status.success());
-    let script = String::from_utf8_lossy(&out.stdout);
+    std::fs::write(&script, &out.stdout).unwrap();
+    assert_eq!(
+        run(&["--completion-script-bash"]).stdout,
+        out.stdout,
+        "aws-vault's flag prints the same script"
+    );
+    // Tab in bash, as the shell calls the function: `stsvault <Tab>`, `stsvault exec <Tab>`.
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let tab = |words: &str, cword: usize| {
+        let program = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; _stsvault_complete; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let out = Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+            .env("AWS_CONFIG_FILE", &config)
+            .output()
+            .expect("bash");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let commands = tab("stsvault ''", 1);
     for command in COMMANDS {
         assert!(
-            script.contains(command),
-            "bash completion knows `{command}`"
+            commands.lines().any(|l| l == command),
+            "`{command}` in {commands}"
         );
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stsvault.bash");
-    std::fs::write(&path, script.as_bytes()).unwrap();
-    let checked = Command::new("bash")
-        .arg("-n")
-        .arg(&path)
-        .status()
-        .expect("bash");
-    assert!(checked.success(), "bash accepts the script");
+    assert_eq!(tab("stsvault exec ''", 2), "dev\nprod\n");
+    assert_eq!(tab("stsvault login --stdout p", 3), "prod\n");
+    assert_eq!(tab("stsvault export --format e", 3), "env\nexport-env\n");
     for shell in ["zsh", "fish"] {
         let out = run(&["completion", shell]);
         assert!(out.status.success(), "{shell}");
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("rotate"),
-            "{shell}"
-        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("--completion-bash"), "{shell}: {text}");
+        let path = dir.path().join(format!("stsvault.{shell}"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        // Checked for syntax where the shell is installed.
+        if let Ok(status) = Command::new(shell).arg("-n").arg(&path).status() {
+            assert!(status.success(), "{shell} accepts the script");
+        }
     }
+    // Tab in fish, where installed.
+    let fish = format!(
+        "source {}; complete -C 'stsvault exec '",
+        dir.path().join("stsvault.fish").display()
+    );
+    if let Ok(out) = Command::new("fish")
+        .args(["-c", &fish])
+        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+        .env("AWS_CONFIG_FILE", &config)
+        .output()
+    {
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "dev\nprod\n");
+    }
+    let out = run(&["completion", "powershell"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rotate"));
 }
 
 #[test]
