@@ -16,6 +16,7 @@ pub mod cache;
 mod child;
 pub mod config;
 pub mod credentials;
+pub mod embed;
 pub mod error;
 pub mod export;
 mod http;
