@@ -10,7 +10,7 @@ PY := $(CURDIR)/.venv/bin/python
 export STSVAULT_PYTHON := $(PY)
 STSVAULT := $(CARGO_TARGET_DIR)/debug/stsvault
 
-.PHONY: all deps build test test-rust test-emulator lint cross-check demo clean
+.PHONY: all deps build test test-rust test-emulator test-python python-wheel lint cross-check demo clean
 
 all: build
 
@@ -34,7 +34,7 @@ cross-check:
 	done
 
 test: build
-	$(MAKE) --no-print-directory test-rust test-emulator
+	$(MAKE) --no-print-directory test-rust test-emulator test-python
 
 test-rust:
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
@@ -45,6 +45,17 @@ test-rust:
 
 test-emulator:
 	$(PY) -m pytest -q test-support/emulator/tests
+
+# The Python binding: one abi3 wheel built by maturin (dev profile, the shared target dir),
+# installed into the venv; the suite imports that wheel, never the source tree.
+WHEELS := $(CARGO_TARGET_DIR)/wheels
+python-wheel: deps
+	rm -f $(WHEELS)/stsvault-*.whl
+	cd bindings-python && PATH="$(CURDIR)/.venv/bin:$$PATH" maturin build --out $(WHEELS) -i $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(WHEELS)/stsvault-*.whl
+
+test-python: python-wheel
+	cd bindings-python && $(PY) -m pytest -q tests
 
 demo: build
 	@bash test-support/demo.sh "$(STSVAULT)"

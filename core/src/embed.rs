@@ -4,11 +4,11 @@
 //! script and the command see the same profiles, keys and cached sessions.
 
 use crate::config::plan::PlanOptions;
-use crate::config::{Config, EnvVars, ProfileOverrides, ResolveOptions};
-use crate::prompt::{Fixed, MfaPrompt, Terminal};
+use crate::config::{Config, EnvVars, MfaToken, ProfileOverrides, ResolveOptions};
+use crate::prompt::{MfaPrompt, Terminal};
 use crate::vault::{BackendOptions, Vault, passphrase_from_env_or_terminal};
 use crate::{CredentialsProvider, Result};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,10 +33,10 @@ pub struct OpenOptions {
     pub duration: Option<Duration>,
     /// Use the stored keys without a GetSessionToken session (`--no-session`).
     pub no_session: bool,
-    /// An MFA code to use instead of asking (`--mfa-token`).
+    /// An MFA code to use instead of asking (`--mfa-token`); it wins over `mfa_process`.
     pub mfa_code: Option<SecretString>,
-    /// How to ask for MFA codes when no code is given and the profile has no `mfa_process`;
-    /// the terminal when `None`.
+    /// How to ask for MFA codes when no code is given and the profile has no `mfa_process`
+    /// (the terminal when `None`).
     pub prompt: Option<Arc<dyn MfaPrompt>>,
 }
 
@@ -119,14 +119,16 @@ impl OpenOptions {
         let min_ttl = env.min_ttl()?;
         let overrides = ProfileOverrides {
             region: self.region.clone().filter(|r| !r.is_empty()),
-            mfa_token: None,
+            mfa_token: self
+                .mfa_code
+                .as_ref()
+                .map(|c| MfaToken::new(c.expose_secret())),
             session_duration: self.duration,
             sso_use_stdout: false,
         };
-        let prompt: Arc<dyn MfaPrompt> = match (&self.mfa_code, &self.prompt) {
-            (Some(code), _) => Arc::new(Fixed::new(code.clone())),
-            (None, Some(p)) => Arc::clone(p),
-            (None, None) => Arc::new(Terminal),
+        let prompt: Arc<dyn MfaPrompt> = match &self.prompt {
+            Some(p) => Arc::clone(p),
+            None => Arc::new(Terminal),
         };
         CredentialsProvider::builder()
             .profile(profile)
@@ -151,7 +153,6 @@ impl OpenOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     #[test]
     fn debug_hides_the_passphrase_and_the_code() {
@@ -161,7 +162,10 @@ mod tests {
             ..OpenOptions::default()
         };
         let shown = format!("{o:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("123456"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("123456"),
+            "{shown}"
+        );
         assert_eq!(o.mfa_code.as_ref().unwrap().expose_secret(), "123456");
     }
 

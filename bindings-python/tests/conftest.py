@@ -1,0 +1,119 @@
+"""Fixtures for the binding's suite: the emulator (shared helper in test-support/emulator), a
+fresh IAM user with its own MFA device per test, and a sandbox — an empty HOME with an AWS
+config file and a file vault, the environment pointing only at them and at the emulator."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "test-support" / "emulator"))
+
+from stsvault_emulator.mfa import code_at, matching_step  # noqa: E402
+from stsvault_emulator.testing import Emulator, child_env  # noqa: E402
+
+import stsvault  # noqa: E402
+
+_numbers = itertools.count(1)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The suite tests the installed wheel, never the source tree.
+    assert "site-packages" in stsvault.__file__, f"stsvault imported from {stsvault.__file__}"
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    emu = Emulator.start(tmp_path_factory.mktemp("emulator"))
+    yield emu
+    assert emu.stop() == 0
+
+
+@pytest.fixture
+def user(emulator):
+    n = next(_numbers)
+    return emulator.setup_user(f"pyuser{n}", role=f"pyrole{n}")
+
+
+def current_code(seed: str) -> str:
+    """The current TOTP code, taken early enough in its 30-second step that it stays valid."""
+    if 30 - time.time() % 30 < 3:
+        time.sleep(30 - time.time() % 30 + 0.1)
+    return code_at(seed, time.time())
+
+
+def wrong_code(seed: str) -> str:
+    """A six-digit code that matches no step the emulator accepts now."""
+    for n in itertools.count(1):
+        candidate = f"{(int(code_at(seed, time.time())) + n * 7919) % 1_000_000:06d}"
+        if matching_step(seed, candidate) is None:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class Sandbox:
+    home: Path
+    emulator: Emulator
+    passphrase: str = "correct horse battery staple"
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / ".aws" / "config"
+
+    def write_config(self, text: str) -> None:
+        self.config_path.write_text(text)
+
+    def env(self) -> dict[str, str]:
+        """The environment a child process of the test gets."""
+        return child_env()
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch, emulator) -> Sandbox:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text("")
+    for var in list(os.environ):
+        if var.startswith("AWS_"):
+            monkeypatch.delenv(var)
+    box = Sandbox(home, emulator)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(box.config_path))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("AWS_VAULT_BACKEND", "file")
+    monkeypatch.setenv("AWS_VAULT_FILE_DIR", str(home / ".awsvault" / "keys"))
+    monkeypatch.setenv("AWS_VAULT_FILE_PASSPHRASE", box.passphrase)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    box.write_config("")
+    return box
+
+
+@pytest.fixture
+def mfa_profile(sandbox, user) -> str:
+    """Profile ``deployer``: the user's keys in the vault, its MFA device, no mfa_process."""
+    sandbox.write_config(
+        f"[profile deployer]\nmfa_serial = {user['mfa_serial']}\nregion = eu-west-1\n"
+    )
+    stsvault.Vault().add("deployer", user["access_key_id"], user["secret_access_key"])
+    return "deployer"
+
+
+class CountingPrompt:
+    """An ``mfa_prompt`` that answers with the current code and counts how often it is asked."""
+
+    def __init__(self, seed: str, delay: float = 0.0) -> None:
+        self.seed, self.delay, self.asked = seed, delay, []
+
+    def __call__(self, serial: str, profile: str) -> str:
+        self.asked.append((serial, profile))
+        time.sleep(self.delay)
+        return current_code(self.seed)
