@@ -1,5 +1,5 @@
-"""Fixtures for the binding's suite: the emulator (shared helper in test-support/emulator), a
-fresh IAM user with its own MFA device per test, and a sandbox — an empty HOME with an AWS
+"""Fixtures for the binding's suite: the shared emulator and user fixtures of
+test-support/emulator, and a sandbox — an empty HOME with an AWS
 config file and a file vault, the environment pointing only at them and at the emulator."""
 
 from __future__ import annotations
@@ -21,25 +21,12 @@ from stsvault_emulator.testing import Emulator, child_env  # noqa: E402
 
 import stsvault  # noqa: E402
 
-_numbers = itertools.count(1)
+pytest_plugins = ["stsvault_emulator.pytest_plugin"]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     # The suite tests the installed wheel, never the source tree.
     assert "site-packages" in stsvault.__file__, f"stsvault imported from {stsvault.__file__}"
-
-
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
-    emu = Emulator.start(tmp_path_factory.mktemp("emulator"))
-    yield emu
-    assert emu.stop() == 0
-
-
-@pytest.fixture
-def user(emulator):
-    n = next(_numbers)
-    return emulator.setup_user(f"pyuser{n}", role=f"pyrole{n}")
 
 
 def current_code(seed: str) -> str:

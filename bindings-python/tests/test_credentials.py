@@ -55,7 +55,7 @@ def test_boto3_refreshes_role_sessions_without_a_new_mfa_prompt(emulator, user, 
     prompt = CountingPrompt(user["seed"])
     sts = stsvault.boto3_session("admin", mfa_prompt=prompt).client("sts")
     signers = [sts.get_caller_identity()["Arn"] for _ in range(2)]
-    assert all(":assumed-role/pyrole" in arn for arn in signers)
+    assert all(":assumed-role/role" in arn for arn in signers)
     assert len(prompt.asked) == 1
     assert len(emulator.calls(service="sts", action="GetSessionToken", access_key_id=user["access_key_id"])) == 1
     assumed = {c["issued_access_key_id"] for c in emulator.calls(service="sts", action="AssumeRole") if c["status"] == 200}
