@@ -62,6 +62,17 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// Keys given as plain values (the shared credentials file, the environment): `None`
+    /// unless both the key id and the secret are there.
+    pub fn from_plain(id: Option<&str>, secret: Option<&str>, token: Option<&str>) -> Option<Self> {
+        Some(Credentials {
+            access_key_id: id?.to_string(),
+            secret_access_key: SecretString::from(secret?.to_string()),
+            session_token: token.map(|t| SecretString::from(t.to_string())),
+            expiration: None,
+        })
+    }
+
     /// True when these are temporary credentials that expire.
     pub fn is_temporary(&self) -> bool {
         self.session_token.is_some()

@@ -60,17 +60,11 @@ impl std::fmt::Debug for OpenOptions {
 impl OpenOptions {
     /// The process environment, with `config_file` in `AWS_CONFIG_FILE` when given.
     fn env(&self) -> EnvVars {
-        let mut vars: Vec<(String, String)> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        if let Some(path) = &self.config_file {
-            vars.retain(|(k, _)| k != "AWS_CONFIG_FILE");
-            vars.push((
-                "AWS_CONFIG_FILE".to_string(),
-                path.to_string_lossy().into_owned(),
-            ));
+        let env = EnvVars::from_process();
+        match &self.config_file {
+            Some(path) => env.with("AWS_CONFIG_FILE", path.to_string_lossy()),
+            None => env,
         }
-        EnvVars::from_pairs(vars)
     }
 
     /// Reads the AWS config and shared credentials files.

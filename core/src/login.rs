@@ -8,7 +8,7 @@ use crate::config::{Config, ProfileConfig, ResolveOptions};
 use crate::provider::CredentialsProvider;
 use crate::sts::{StsTarget, caller_identity, get_federation_token};
 use crate::{Credentials, Result};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -87,20 +87,8 @@ pub async fn login_url_from_environment(
     opts: &ResolveOptions,
     options: &LoginOptions,
 ) -> Result<Zeroizing<String>> {
-    let env = &opts.env;
-    let (Some(id), Some(secret)) = (
-        env.get("AWS_ACCESS_KEY_ID"),
-        env.get("AWS_SECRET_ACCESS_KEY"),
-    ) else {
+    let Some(creds) = opts.env.static_credentials() else {
         return Err(LoginError::NoEnvironmentKeys.into());
-    };
-    let creds = Credentials {
-        access_key_id: id.to_string(),
-        secret_access_key: SecretString::from(secret.to_string()),
-        session_token: env
-            .get("AWS_SESSION_TOKEN")
-            .map(|t| SecretString::from(t.to_string())),
-        expiration: None,
     };
     let config = Config::resolve_environment_only(opts)?;
     let source = Source {

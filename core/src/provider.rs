@@ -260,39 +260,30 @@ impl CredentialsProvider {
 
     /// Plain keys from the credentials file or the environment.
     fn static_keys(&self, profile: &str, origin: KeyOrigin) -> Result<Credentials> {
-        const NAMES: [&str; 3] = [
-            "aws_access_key_id",
-            "aws_secret_access_key",
-            "aws_session_token",
-        ];
-        let (values, place) = match origin {
+        let (found, place) = match origin {
             KeyOrigin::CredentialsFile => {
                 let config = &self.inner.config;
+                let value = |k| config.credentials_value(profile, k);
                 (
-                    NAMES.map(|k| config.credentials_value(profile, k).map(String::from)),
+                    Credentials::from_plain(
+                        value("aws_access_key_id"),
+                        value("aws_secret_access_key"),
+                        value("aws_session_token"),
+                    ),
                     format!("[{profile}] of {}", config.credentials_path().display()),
                 )
             }
-            KeyOrigin::Environment => {
-                let env = &self.inner.resolve.env;
-                (
-                    NAMES.map(|k| env.get(&k.to_ascii_uppercase()).map(String::from)),
-                    "the environment".to_string(),
-                )
-            }
+            KeyOrigin::Environment => (
+                self.inner.resolve.env.static_credentials(),
+                "the environment".to_string(),
+            ),
         };
-        let [Some(id), Some(secret), token] = values else {
-            return Err(crate::sources::SourceError::MissingStaticKeys {
+        found.ok_or_else(|| {
+            crate::sources::SourceError::MissingStaticKeys {
                 profile: profile.to_string(),
                 place,
             }
-            .into());
-        };
-        Ok(Credentials {
-            access_key_id: id,
-            secret_access_key: SecretString::from(secret),
-            session_token: token.map(SecretString::from),
-            expiration: None,
+            .into()
         })
     }
 

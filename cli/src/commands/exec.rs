@@ -206,12 +206,7 @@ impl Ec2Proxy {
                 runtime.block_on(proxy::stop());
             }
             Ec2Proxy::Child(mut child) => {
-                if let Ok(pid) = i32::try_from(child.id()) {
-                    // SAFETY: kill(2) on our own child's pid; no memory is touched.
-                    unsafe {
-                        libc::kill(pid, libc::SIGTERM);
-                    }
-                }
+                send_signal(Some(child.id()), libc::SIGTERM);
                 let _ = child.wait();
             }
         }
@@ -253,7 +248,7 @@ fn run_child(
         loop {
             tokio::select! {
                 status = child.wait() => return Ok::<_, Box<dyn std::error::Error>>(status?),
-                _ = term.recv() => forward(&child, libc::SIGTERM),
+                _ = term.recv() => send_signal(child.id(), libc::SIGTERM),
                 // The terminal sends Ctrl-C to the command too; the command decides.
                 _ = interrupt.recv() => {}
             }
@@ -266,11 +261,12 @@ fn run_child(
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
-fn forward(child: &tokio::process::Child, signal: i32) {
-    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+/// Sends `sig` to our child `pid` (`None` once it has been reaped).
+fn send_signal(pid: Option<u32>, sig: i32) {
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
         // SAFETY: kill(2) on our own child's pid; no memory is touched.
         unsafe {
-            libc::kill(pid, signal);
+            libc::kill(pid, sig);
         }
     }
 }

@@ -51,6 +51,12 @@ impl EnvVars {
         )
     }
 
+    /// This snapshot with `key` set to `value`.
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.0.insert(key.into(), value.into());
+        self
+    }
+
     /// The value of `key`, or `None` when unset or empty.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
@@ -73,6 +79,16 @@ impl EnvVars {
                 value: value.to_string(),
                 reason,
             })
+    }
+
+    /// The keys in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, when
+    /// the first two are set.
+    pub fn static_credentials(&self) -> Option<crate::Credentials> {
+        crate::Credentials::from_plain(
+            self.get("AWS_ACCESS_KEY_ID"),
+            self.get("AWS_SECRET_ACCESS_KEY"),
+            self.get("AWS_SESSION_TOKEN"),
+        )
     }
 
     /// `AWS_MIN_TTL`: how close to expiry a cached session may get before it is renewed;

@@ -61,8 +61,7 @@ impl Ec2MetadataServer {
         addr: SocketAddr,
     ) -> crate::Result<Self> {
         provider.credentials().await?;
-        let listener = bind(addr).await?;
-        let addr = listener.local_addr().unwrap_or(addr);
+        let (listener, addr) = bind(addr).await?;
         let state = Arc::new(State {
             provider,
             region: region.filter(|r| !r.is_empty()),

@@ -35,14 +35,8 @@ impl EcsServer {
             provider.credentials().await?;
         }
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let listener = bind(addr).await?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| super::ServerError::Bind {
-                addr: addr.to_string(),
-                reason: e.to_string(),
-            })?
-            .port();
+        let (listener, bound) = bind(addr).await?;
+        let port = bound.port();
         let token = random_token()?;
         let state = Arc::new(State {
             provider,

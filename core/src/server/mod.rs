@@ -81,15 +81,16 @@ where
     })
 }
 
-/// Binds a TCP listener on `addr`, naming the address in the error.
-pub(crate) async fn bind(addr: SocketAddr) -> crate::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        ServerError::Bind {
-            addr: addr.to_string(),
-            reason: e.to_string(),
-        }
-        .into()
-    })
+/// Binds a TCP listener on `addr`, naming the address in the error; also returns the address
+/// actually bound (the port chosen when `addr` asks for port 0).
+pub(crate) async fn bind(addr: SocketAddr) -> crate::Result<(tokio::net::TcpListener, SocketAddr)> {
+    let failed = |e: std::io::Error| ServerError::Bind {
+        addr: addr.to_string(),
+        reason: e.to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
 }
 
 /// The `Host` header of `req`, if it is text.

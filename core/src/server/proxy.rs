@@ -36,7 +36,7 @@ pub async fn run(upstream: SocketAddr, until: impl Future<Output = ()>) -> crate
 }
 
 async fn serve(upstream: SocketAddr, until: impl Future<Output = ()>) -> crate::Result<()> {
-    let listener = bind(EC2_METADATA_ADDR).await?;
+    let (listener, _) = bind(EC2_METADATA_ADDR).await?;
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopper = Arc::clone(&stop);
     let task = spawn_serve(listener, move |peer, req| {
