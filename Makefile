@@ -10,7 +10,7 @@ PY := $(CURDIR)/.venv/bin/python
 export STSVAULT_PYTHON := $(PY)
 STSVAULT := $(CARGO_TARGET_DIR)/debug/stsvault
 
-.PHONY: all deps build test test-rust test-emulator test-python python-wheel lint cross-check demo clean
+.PHONY: all deps build test test-rust test-emulator test-python python-wheel test-node node-addon lint cross-check demo clean
 
 all: build
 
@@ -34,7 +34,7 @@ cross-check:
 	done
 
 test: build
-	$(MAKE) --no-print-directory test-rust test-emulator test-python
+	$(MAKE) --no-print-directory test-rust test-emulator test-python test-node
 
 test-rust:
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
@@ -57,9 +57,18 @@ python-wheel: deps
 test-python: python-wheel
 	cd bindings-python && $(PY) -m pytest -q tests
 
+# The Node binding: the napi-rs addon built by @napi-rs/cli (dev profile, the shared target dir)
+# next to its JavaScript layer; node's test runner drives the package as a program requires it.
+export STSVAULT_BIN := $(STSVAULT)
+node-addon: deps
+	cd bindings-node && npx --no-install napi build --platform --js native.js --dts native.d.ts
+
+test-node: node-addon
+	cd bindings-node && node --test --test-concurrency=1 test/
+
 demo: build
 	@bash test-support/demo.sh "$(STSVAULT)"
 
 clean:
 	cargo clean
-	rm -rf .venv examples/serverless-service/node_modules
+	rm -rf .venv examples/serverless-service/node_modules bindings-node/node_modules

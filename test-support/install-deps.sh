@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the test suites need on a fresh Debian machine, and nothing twice:
 # Debian packages (one `apt-get update` first, only when something is missing), the Python venv
-# in .venv from test-support/requirements.txt, and the npm packages of the sample service.
+# in .venv from test-support/requirements.txt, and the npm packages of the sample service and the Node binding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +31,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
-for dir in examples/serverless-service; do
+for dir in examples/serverless-service bindings-node; do
   if [ -f "$dir/package-lock.json" ] && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
     echo "==> npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
