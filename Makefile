@@ -71,4 +71,4 @@ demo: build
 
 clean:
 	cargo clean
-	rm -rf .venv examples/serverless-service/node_modules bindings-node/node_modules
+	rm -rf .venv examples/serverless-service/node_modules examples/serverless-plugin-service/node_modules bindings-node/node_modules

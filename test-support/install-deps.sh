@@ -31,7 +31,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
-for dir in examples/serverless-service bindings-node; do
+for dir in examples/serverless-service bindings-node examples/serverless-plugin-service; do
   if [ -f "$dir/package-lock.json" ] && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
     echo "==> npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

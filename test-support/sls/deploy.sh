@@ -3,7 +3,7 @@
 # CloudFormation stack status afterwards.
 #
 # Usage:
-#   test-support/sls/deploy.sh [--copy] [--no-status] [DIR] [-- EXTRA_SLS_ARGS...]
+#   test-support/sls/deploy.sh [--copy] [--no-status] [--plugin-credentials] [DIR] [-- EXTRA_SLS_ARGS...]
 #
 #   DIR        the service directory, or a working copy of the stsvault repo
 #              (then DIR/examples/serverless-service is used).
@@ -12,6 +12,8 @@
 #              so that several deploys of one working copy can run at once;
 #              node_modules is shared through a symlink.
 #   --no-status  skip the DescribeStacks/ListStackResources calls made afterwards.
+#   --plugin-credentials  the service gets its credentials from the stsvault plugin: none may
+#              be in the environment (implies --no-status, which would need them).
 #
 # Environment:
 #   AWS credentials in env (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN),
@@ -30,11 +32,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 copy=0
 status=1
+plugin=0
 dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --copy) copy=1; shift ;;
     --no-status) status=0; shift ;;
+    --plugin-credentials) plugin=1; status=0; shift ;;
     --) shift; break ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "deploy.sh: unknown option $1" >&2; exit 2 ;;
@@ -60,7 +64,12 @@ for v in "AWS_${stage_upper}_PROFILE" "AWS_${stage_upper}_ACCESS_KEY_ID" AWS_PRO
     exit 2
   fi
 done
-if [ -z "${AWS_ACCESS_KEY_ID:-}" ] || [ -z "${AWS_SECRET_ACCESS_KEY:-}" ]; then
+if [ "$plugin" = 1 ]; then
+  if [ -n "${AWS_ACCESS_KEY_ID:-}${AWS_SECRET_ACCESS_KEY:-}${AWS_SESSION_TOKEN:-}" ]; then
+    echo "deploy.sh: --plugin-credentials, but AWS credentials are in the environment; refusing" >&2
+    exit 2
+  fi
+elif [ -z "${AWS_ACCESS_KEY_ID:-}" ] || [ -z "${AWS_SECRET_ACCESS_KEY:-}" ]; then
   echo "deploy.sh: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set" >&2
   exit 2
 fi
