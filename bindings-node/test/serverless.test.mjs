@@ -1,8 +1,9 @@
 // The Serverless Framework plugin, driven as a user runs it: the real osls (the open fork of
-// Serverless Framework v3) loads `stsvault/serverless` in examples/serverless-plugin-service, and
-// a plain `sls deploy -s prod` in a terminal deploys to the emulator with the vault's session.
+// Serverless Framework v3, AWS SDK v3) and serverless@3 (AWS SDK v2) load `stsvault/serverless`
+// in examples/serverless-plugin-service, and a plain `sls deploy -s prod` in a terminal deploys
+// to the emulator with the vault's session.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,14 +13,6 @@ import { Emulator, python, REPO } from '../../test-support/node/emulator.mjs';
 import { Sandbox } from '../../test-support/node/sandbox.mjs';
 
 const SERVICE = join(REPO, 'examples', 'serverless-plugin-service');
-
-let emulator;
-before(async () => {
-  emulator = await Emulator.start(mkdtempSync(join(tmpdir(), 'stsvault-sls-emu-')));
-});
-after(async () => {
-  assert.equal(await emulator.stop(), 0);
-});
 
 /** Runs `command` in a pseudo-terminal, typing the current MFA code at the prompt. */
 function inTerminal(command, env) {
@@ -35,14 +28,16 @@ function inTerminal(command, env) {
   });
 }
 
-test('a plain `sls deploy -s prod` deploys with the vault session after one MFA prompt', async () => {
+/** Deploys the plugin service with `framework` to a fresh emulator and checks every call. */
+async function deployWith(framework) {
+  const emulator = await Emulator.start(mkdtempSync(join(tmpdir(), 'stsvault-sls-emu-')));
   const user = emulator.setupUser('sls-administrator');
   const sandbox = new Sandbox(emulator);
   try {
     sandbox.writeConfig(`[profile sls-administrator]\nmfa_serial = ${user.mfa_serial}\nregion = us-east-1\n`);
     sandbox.addKeys('sls-administrator', user);
     const mark = emulator.mark();
-    const env = { ...process.env, STSVAULT_TEST_SEED: user.seed, SLS_STAGE: 'prod' };
+    const env = { ...process.env, STSVAULT_TEST_SEED: user.seed, SLS_STAGE: 'prod', SLS_FRAMEWORK: framework };
     const deploy = [join(REPO, 'test-support', 'sls', 'deploy.sh'), '--copy', '--plugin-credentials', SERVICE];
     const { code, output } = await inTerminal(deploy, env);
     assert.equal(code, 0, output);
@@ -63,5 +58,12 @@ test('a plain `sls deploy -s prod` deploys with the vault session after one MFA 
     assert.ok(rest.some((c) => c.service === 's3' && c.action.startsWith('PUT ') && c.status === 200));
   } finally {
     sandbox.close();
+    assert.equal(await emulator.stop(), 0);
   }
-});
+}
+
+test('osls: a plain `sls deploy -s prod` deploys with the vault session after one MFA prompt', () =>
+  deployWith('osls'));
+
+test('serverless@3: a plain `sls deploy -s prod` deploys with the vault session after one MFA prompt', () =>
+  deployWith('serverless'));

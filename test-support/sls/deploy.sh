@@ -21,6 +21,8 @@
 #   AWS_ENDPOINT_URL   e.g. http://127.0.0.1:PORT for a moto server (AWS SDK v3 honours it).
 #   AWS_REGION         default us-east-1 (the service pins us-east-1 anyway).
 #   SLS_STAGE          default prod.
+#   SLS_FRAMEWORK      the framework package that deploys: osls (default), or serverless (v3,
+#                      pointed at AWS_ENDPOINT_URL by aws-sdk-v2-endpoint.cjs).
 #   SLS_AWS_MONITORING_FREQUENCY  CloudFormation poll interval in ms; default here 500
 #                      (osls' own default, 5000, makes a moto deploy ~10 s slower).
 #
@@ -103,9 +105,19 @@ if [ "$copy" = 1 ]; then
   ln -s "$dir/node_modules" "$workdir/node_modules"
 fi
 
+framework="${SLS_FRAMEWORK:-osls}"
+case "$framework" in
+  osls) ;;
+  serverless)
+    export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
+    [ -z "${AWS_ENDPOINT_URL:-}" ] || export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $here/aws-sdk-v2-endpoint.cjs" ;;
+  *) echo "deploy.sh: SLS_FRAMEWORK must be osls or serverless, not $framework" >&2; exit 2 ;;
+esac
+[ -f "$dir/node_modules/$framework/bin/serverless.js" ] || { echo "deploy.sh: $framework is not installed in $dir" >&2; exit 2; }
+
 cd "$workdir"
 rc=0
-node node_modules/osls/bin/serverless.js deploy --verbose --stage "$stage" "$@" </dev/null || rc=$?
+node "node_modules/$framework/bin/serverless.js" deploy --verbose --stage "$stage" "$@" </dev/null || rc=$?
 [ "$status" = 1 ] || exit "$rc"
 
 service="$(sed -n 's/^service:[[:space:]]*\([A-Za-z0-9-]*\).*/\1/p' serverless.yml | head -1)"
