@@ -10,7 +10,7 @@ PY := $(CURDIR)/.venv/bin/python
 export STSVAULT_PYTHON := $(PY)
 STSVAULT := $(CARGO_TARGET_DIR)/debug/stsvault
 
-.PHONY: all deps build test test-rust test-emulator test-python python-wheel test-node node-addon lint cross-check demo clean
+.PHONY: all deps build test test-rust test-emulator test-python python-wheel test-node node-addon bench bench-smoke lint cross-check demo clean
 
 all: build
 
@@ -34,7 +34,7 @@ cross-check:
 	done
 
 test: build
-	$(MAKE) --no-print-directory test-rust test-emulator test-python test-node
+	$(MAKE) --no-print-directory test-rust test-emulator test-python test-node bench-smoke
 
 test-rust:
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
@@ -65,6 +65,19 @@ node-addon: deps
 
 test-node: node-addon
 	cd bindings-node && node --test --test-concurrency=1 test/
+
+# Benchmarks (benches/README.md): criterion on core's hot paths, then whole processes side by
+# side (release build) with the table and plot written into benches/. Never part of `make test`,
+# which runs bench-smoke instead: each criterion bench once, the process benchmarks once.
+bench: deps python-wheel node-addon
+	$(PY) -m pip install -q --disable-pip-version-check -r benches/requirements.txt
+	cargo build --release -p stsvault-cli
+	cargo bench -p stsvault --bench hot_paths
+	$(PY) benches/run.py --stsvault $(CARGO_TARGET_DIR)/release/stsvault --write-readme
+
+bench-smoke: build
+	cargo test -p stsvault --bench hot_paths
+	$(PY) benches/run.py --smoke --stsvault $(STSVAULT)
 
 demo: build
 	@bash test-support/demo.sh "$(STSVAULT)"

@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Whole-process benchmarks: stsvault side by side with what users would run instead.
+
+    benches/run.py [--smoke] [--runs N] [--stsvault BIN] [--write-readme]
+
+Against the local emulator, in a scratch HOME with a file vault, it measures (each variant run
+N times, variants alternating so drift hits all alike; medians and ratios to stsvault):
+
+- warm credentials in a fresh process: `stsvault export --format json P` with a cached session,
+  vs botocore (`boto3.Session(profile_name=S).get_credentials()`) and the AWS CLI
+  (`aws configure list`) reading the same session credentials from ~/.aws/credentials, vs
+  awsume when it is installed;
+- a Python process: the `stsvault` binding vs `credential_process = stsvault export …` through
+  botocore vs botocore's static-profile baseline;
+- a Node process: the binding's `fromVault` vs `fromIni` on the static profile vs `fromProcess`
+  with `stsvault export`;
+- N = 1, 8, 32 processes started at once on a cold cache: MFA prompts (an `mfa_process` that
+  counts its runs), GetSessionToken calls (the emulator's log) and wall time until all have
+  credentials;
+- peak RSS of `stsvault export` (wait4's ru_maxrss).
+
+`--smoke` runs one iteration of everything (make test runs it so the script cannot rot);
+`--write-readme` puts the table into benches/README.md and draws benches/results.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "test-support" / "emulator"))
+
+from stsvault_emulator.mfa import code_at  # noqa: E402
+from stsvault_emulator.testing import Emulator, child_env  # noqa: E402
+
+PASSPHRASE = "bench passphrase"
+README = REPO / "benches" / "README.md"
+PLOT = REPO / "benches" / "results.png"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int, str]:
+    """Runs `cmd` to completion: wall seconds, peak RSS in KiB, stdout. Fails on a non-zero exit."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
+        out = proc.stdout.read() if proc.stdout else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {err.read().decode(errors='replace')}")
+    return wall, usage.ru_maxrss, out.decode()
+
+
+class Bench:
+    """The scratch HOME, its environment, the emulator and the commands compared."""
+
+    def __init__(self, workdir: Path, emulator: Emulator, stsvault: str, python: str) -> None:
+        self.workdir, self.emulator, self.stsvault, self.python = workdir, emulator, stsvault, python
+        self.home = workdir / "home"
+        (self.home / ".aws").mkdir(parents=True)
+        self.env = {k: v for k, v in child_env().items() if not k.startswith("AWS_")}
+        self.env.update(
+            HOME=str(self.home),
+            AWS_CONFIG_FILE=str(self.home / ".aws" / "config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(self.home / ".aws" / "credentials"),
+            AWS_VAULT_BACKEND="file",
+            AWS_VAULT_FILE_DIR=str(self.home / ".awsvault" / "keys"),
+            AWS_VAULT_FILE_PASSPHRASE=PASSPHRASE,
+            AWS_ENDPOINT_URL=emulator.endpoint,
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED="true",
+        )
+        self.config: list[str] = []
+
+    def add_profile(self, name: str, body: str) -> None:
+        self.config.append(f"[profile {name}]\n{body}")
+        (self.home / ".aws" / "config").write_text("\n".join(self.config))
+
+    def add_keys(self, profile: str, user: dict) -> None:
+        env = dict(self.env, AWS_ACCESS_KEY_ID=user["access_key_id"], AWS_SECRET_ACCESS_KEY=user["secret_access_key"])
+        run([self.stsvault, "add", "--env", profile], env)
+
+    def setup(self) -> None:
+        """Profile `bench` (keys in the vault, MFA, a warm cached session), `static` (the same
+        session in ~/.aws/credentials) and `proc` (credential_process = stsvault export)."""
+        user = self.emulator.setup_user("bench")
+        self.add_profile("bench", f"mfa_serial = {user['mfa_serial']}\nregion = us-east-1\n")
+        self.add_keys("bench", user)
+        code = code_at(user["seed"], time.time())
+        _, _, out = run([self.stsvault, "export", "--format", "json", "--mfa-token", code, "bench"], self.env)
+        session = json.loads(out)
+        (self.home / ".aws" / "credentials").write_text(
+            "[static]\n"
+            f"aws_access_key_id = {session['AccessKeyId']}\n"
+            f"aws_secret_access_key = {session['SecretAccessKey']}\n"
+            f"aws_session_token = {session['SessionToken']}\n"
+        )
+        self.add_profile("static", "region = us-east-1\n")
+        self.add_profile("proc", f"credential_process = {self.stsvault} export --format json bench\nregion = us-east-1\n")
+        self.session_key_id = session["AccessKeyId"]
+
+    def py(self, code: str) -> list[str]:
+        return [self.python, "-c", code]
+
+    def node(self, code: str) -> list[str]:
+        return ["node", "-e", code]
+
+
+def compare(bench: Bench, variants: dict[str, tuple[list[str], Path | None]], runs: int, expect: str) -> dict:
+    """Runs every variant `runs` times, alternating their order; each output must name `expect`."""
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    rss: dict[str, int] = {k: 0 for k in variants}
+    labels = list(variants)
+    for i in range(runs):
+        order = labels[i % len(labels):] + labels[: i % len(labels)]
+        for label in order:
+            cmd, cwd = variants[label]
+            wall, peak, out = run(cmd, bench.env, cwd)
+            if expect not in out:
+                raise RuntimeError(f"{label} did not print the session's key id: {out[:200]!r}")
+            times[label].append(wall)
+            rss[label] = max(rss[label], peak)
+    base = statistics.median(times[labels[0]])
+    return {
+        label: {
+            "median_ms": statistics.median(times[label]) * 1000,
+            "ratio_to_first": statistics.median(times[label]) / base,
+            "peak_rss_kib": rss[label],
+            "runs": len(times[label]),
+        }
+        for label in labels
+    }
+
+
+def awsume_command(bench: Bench) -> list[str] | None:
+    exe = Path(bench.python).with_name("awsume")
+    return [str(exe), "static", "--output-profile", "static"] if exe.exists() else None
+
+
+def warm_process(bench: Bench, runs: int) -> dict:
+    key = bench.session_key_id
+    variants = {
+        "stsvault export": ([bench.stsvault, "export", "--format", "json", "bench"], None),
+        "botocore (boto3.Session)": (bench.py(
+            "import boto3; c = boto3.Session(profile_name='static').get_credentials().get_frozen_credentials();"
+            " print(c.access_key)"), None),
+        "AWS CLI (aws configure list)": ([str(Path(bench.python).with_name("aws")), "configure", "list", "--profile", "static"], None),
+    }
+    awsume = awsume_command(bench)
+    if awsume:
+        variants["awsume"] = (awsume, None)
+    # The AWS CLI prints the key id masked (****************ABCD): match its last four characters.
+    return compare(bench, variants, runs, key[-4:])
+
+
+def python_process(bench: Bench, runs: int) -> dict:
+    variants = {
+        "Python: stsvault binding": (bench.py(
+            "import stsvault; print(stsvault.credentials('bench').access_key_id)"), None),
+        "Python: credential_process": (bench.py(
+            "import boto3; print(boto3.Session(profile_name='proc').get_credentials().get_frozen_credentials().access_key)"), None),
+        "Python: static profile": (bench.py(
+            "import boto3; print(boto3.Session(profile_name='static').get_credentials().get_frozen_credentials().access_key)"), None),
+    }
+    return compare(bench, variants, runs, bench.session_key_id)
+
+
+def node_process(bench: Bench, runs: int) -> dict:
+    cwd = REPO / "bindings-node"
+    providers = "require('@aws-sdk/credential-providers')"
+    variants = {
+        "Node: fromVault": (bench.node(
+            "require('./index.js').fromVault({ profile: 'bench' })().then((c) => console.log(c.accessKeyId))"), cwd),
+        "Node: fromIni (static)": (bench.node(
+            f"{providers}.fromIni({{ profile: 'static' }})().then((c) => console.log(c.accessKeyId))"), cwd),
+        "Node: fromProcess": (bench.node(
+            f"{providers}.fromProcess({{ profile: 'proc' }})().then((c) => console.log(c.accessKeyId))"), cwd),
+    }
+    return compare(bench, variants, runs, bench.session_key_id)
+
+
+def concurrent_cold(bench: Bench, sizes: list[int]) -> dict:
+    """N processes at once, each needing the same not-yet-cached MFA session."""
+    results = {}
+    for n in sizes:
+        user = bench.emulator.setup_user(f"cold{n}")
+        profile = f"cold{n}"
+        counter = bench.workdir / f"prompts-{n}.log"
+        script = bench.workdir / f"mfa-{n}.sh"
+        script.write_text(
+            "#!/bin/sh\n"
+            f"echo asked >> '{counter}'\n"
+            f"exec '{bench.python}' -m stsvault_emulator totp --seed '{user['seed']}'\n"
+        )
+        script.chmod(0o700)
+        bench.add_profile(profile, f"mfa_serial = {user['mfa_serial']}\nmfa_process = {script}\nregion = us-east-1\n")
+        bench.add_keys(profile, user)
+        start = time.perf_counter()
+        procs = [
+            subprocess.Popen([bench.stsvault, "export", "--format", "json", profile], env=bench.env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            for _ in range(n)
+        ]
+        outs = [json.loads(p.communicate()[0]) for p in procs]
+        wall = time.perf_counter() - start
+        if any(p.returncode != 0 for p in procs) or len({o["AccessKeyId"] for o in outs}) != 1:
+            raise RuntimeError(f"N={n}: not every process got the one session")
+        sts_calls = bench.emulator.calls(service="sts", action="GetSessionToken", access_key_id=user["access_key_id"])
+        results[str(n)] = {
+            "wall_ms": wall * 1000,
+            "mfa_prompts": len(counter.read_text().splitlines()),
+            "sts_calls": len(sts_calls),
+        }
+    return results
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}"
+
+
+def table(results: dict) -> str:
+    lines = [
+        f"Measured {results['date']} on {results['machine']}; {results['runs']} runs per variant, "
+        "alternating; wall time of a whole process, median.",
+        "",
+        "| comparison | variant | median | ratio | peak RSS |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for group in ("warm", "python", "node"):
+        first = next(iter(results[group]))
+        for label, r in results[group].items():
+            ratio = "1×" if label == first else f"{r['ratio_to_first']:.1f}×"
+            lines.append(f"| {group} | {label} | {r['median_ms']:.1f} ms | {ratio} | {r['peak_rss_kib'] / 1024:.1f} MiB |")
+    lines += ["", "| N cold processes at once | MFA prompts | GetSessionToken calls | wall time |", "| ---: | ---: | ---: | ---: |"]
+    for n, r in results["concurrent"].items():
+        lines.append(f"| {n} | {r['mfa_prompts']} | {r['sts_calls']} | {r['wall_ms']:.0f} ms |")
+    return "\n".join(lines)
+
+
+def write_readme(results: dict) -> None:
+    text = README.read_text()
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    README.write_text(f"{head}{START}\n{table(results)}\n{END}{tail}")
+
+
+def plot(results: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [(label, r["median_ms"]) for g in ("warm", "python", "node") for label, r in results[g].items()]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.2))
+    ax.barh([label for label, _ in rows][::-1], [ms for _, ms in rows][::-1],
+            color=["#2a7" if "stsvault" in label or "fromVault" in label else "#999" for label, _ in rows][::-1])
+    ax.set_xscale("log")
+    ax.set_xlabel("median wall time of a fresh process (ms, log scale)")
+    ax.set_title(f"Credentials in a fresh process — {results['date']}")
+    fig.tight_layout()
+    fig.savefig(PLOT, dpi=110)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="one iteration of everything")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--stsvault", default=str(Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "release" / "stsvault"))
+    parser.add_argument("--python", default=sys.executable, help="the Python with boto3, awscli and the stsvault wheel")
+    parser.add_argument("--write-readme", action="store_true")
+    args = parser.parse_args()
+    runs = 1 if args.smoke else args.runs
+    with tempfile.TemporaryDirectory(prefix="stsvault-bench-") as tmp:
+        workdir = Path(tmp)
+        emulator = Emulator.start(workdir / "emulator")
+        try:
+            bench = Bench(workdir, emulator, args.stsvault, args.python)
+            bench.setup()
+            results = {
+                "date": datetime.date.today().isoformat(),
+                "machine": machine(),
+                "runs": runs,
+                "stsvault": args.stsvault,
+                "warm": warm_process(bench, runs),
+                "python": python_process(bench, runs),
+                "node": node_process(bench, runs),
+                "concurrent": concurrent_cold(bench, [1, 8, 32]),
+            }
+        finally:
+            emulator.stop()
+    print(table(results))
+    for n, r in results["concurrent"].items():
+        if r["mfa_prompts"] != 1 or r["sts_calls"] != 1:
+            print(f"FAIL: {n} cold processes made {r['mfa_prompts']} prompts and {r['sts_calls']} STS calls", file=sys.stderr)
+            return 1
+    if args.write_readme:
+        (REPO / "benches" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        write_readme(results)
+        plot(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
