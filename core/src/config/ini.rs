@@ -15,6 +15,7 @@
 //!   (`s3 =\n  max_concurrent_requests = 10`); those lines are kept as sub-properties;
 //! - a repeated section is merged into the first, later keys winning.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::ConfigError;
@@ -26,6 +27,9 @@ pub struct IniFile {
     pub path: PathBuf,
     /// The sections, in the order of their first header.
     pub sections: Vec<Section>,
+    /// Header text → index into `sections`, so lookups stay constant-time in configs of
+    /// thousands of profiles.
+    index: HashMap<String, usize>,
 }
 
 /// One `[header]` section.
@@ -104,6 +108,7 @@ impl IniFile {
         let mut file = IniFile {
             path: path.to_path_buf(),
             sections: Vec::new(),
+            index: HashMap::new(),
         };
         // Index into `sections` of the current section; `None` before the first header (lines
         // there are ignored, as aws-vault's INI library does).
@@ -122,20 +127,19 @@ impl IniFile {
 
             if trimmed.starts_with('[') {
                 let header = parse_header(path, line_no, trimmed)?;
-                current = Some(
-                    match file.sections.iter().position(|s| s.header == header) {
-                        Some(existing) => existing,
-                        None => {
-                            file.sections.push(Section {
-                                header,
-                                line: line_no,
-                                last_line: line_no,
-                                properties: Vec::new(),
-                            });
-                            file.sections.len() - 1
-                        }
-                    },
-                );
+                current = Some(match file.index.get(&header) {
+                    Some(&existing) => existing,
+                    None => {
+                        file.index.insert(header.clone(), file.sections.len());
+                        file.sections.push(Section {
+                            header,
+                            line: line_no,
+                            last_line: line_no,
+                            properties: Vec::new(),
+                        });
+                        file.sections.len() - 1
+                    }
+                });
                 nesting = false;
                 continue;
             }
@@ -159,7 +163,7 @@ impl IniFile {
 
     /// The section with exactly this header text.
     pub fn section(&self, header: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.header == header)
+        self.index.get(header).and_then(|&i| self.sections.get(i))
     }
 }
 
