@@ -83,9 +83,7 @@ class VaultProvider {
     this.profile = profile;
     this.callbackError = undefined;
     const callback = mfaCodeProvider
-      ? async (...args) => {
-          // The addon passes (mfaSerial, profile); napi may hand them as one array.
-          const [serial, name] = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+      ? async (serial, name) => {
           try {
             const code = await mfaCodeProvider(serial, name);
             return code === undefined || code === null ? '' : String(code);

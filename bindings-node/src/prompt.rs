@@ -4,15 +4,18 @@
 //! JS layer answers by rethrowing the function's own error.
 
 use napi::Status;
-use napi::bindgen_prelude::Promise;
+use napi::bindgen_prelude::{FnArgs, Promise};
 use napi::threadsafe_function::ThreadsafeFunction;
 use secrecy::SecretString;
 use stsvault::prompt::{MfaPrompt, MfaRequest, PromptError};
 
-/// The JS function as core calls it: `(serial, profile)`, answered by a promise of the code.
-/// Weak, so a provider kept around never holds the process open by itself.
+/// The two arguments the JS function is called with: `(serial, profile)`.
+pub type CodeArgs = FnArgs<(String, String)>;
+
+/// The JS function as core calls it, answered by a promise of the code. Weak, so a provider
+/// kept around never holds the process open by itself.
 pub type CodeFunction =
-    ThreadsafeFunction<(String, String), Promise<String>, (String, String), Status, false, true>;
+    ThreadsafeFunction<CodeArgs, Promise<String>, CodeArgs, Status, false, true>;
 
 /// A prompt that calls a JS function.
 pub struct JsPrompt {
@@ -29,7 +32,7 @@ impl JsPrompt {
 impl MfaPrompt for JsPrompt {
     /// Core calls this on a blocking thread, never the JS thread: waiting here is safe.
     fn mfa_code(&self, request: &MfaRequest) -> Result<SecretString, PromptError> {
-        let args = (request.serial.clone(), request.profile.clone());
+        let args = CodeArgs::from((request.serial.clone(), request.profile.clone()));
         let runtime = tokio::runtime::Handle::try_current().map_err(|e| {
             PromptError::Callback(format!("mfaCodeProvider cannot be called here: {e}"))
         })?;

@@ -7,7 +7,7 @@ use crate::errors::Failure;
 use crate::options::Options;
 use crate::prompt::{CodeFunction, JsPrompt};
 use napi::Either;
-use napi::bindgen_prelude::{Function, Promise};
+use napi::bindgen_prelude::{FnArgs, Function, Promise};
 use napi_derive::napi;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -47,10 +47,13 @@ impl Provider {
     /// A provider for `profile`; `mfaCodeProvider(serial, profile)` answers MFA prompts
     /// (the terminal when absent).
     #[napi(constructor)]
+    // Spelled out, not `prompt::CodeArgs`: napi's type generator needs it to write
+    // `(arg0: string, arg1: string) => Promise<string>` into native.d.ts.
+    #[allow(clippy::type_complexity)]
     pub fn new(
         profile: String,
         options: Option<Options>,
-        mfa_code_provider: Option<Function<(String, String), Promise<String>>>,
+        mfa_code_provider: Option<Function<FnArgs<(String, String)>, Promise<String>>>,
     ) -> napi::Result<Self> {
         let mut options = options.unwrap_or_default().to_open_options();
         if let (Ok(o), Some(f)) = (&mut options, mfa_code_provider) {
