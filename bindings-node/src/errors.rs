@@ -3,7 +3,6 @@
 //! to do.
 
 use napi_derive::napi;
-use stsvault::sts::StsError;
 
 /// A failed call: `code` names the `Error` subclass `index.js` throws, `message` is core's.
 #[napi(object)]
@@ -29,18 +28,17 @@ impl Failure {
 
 impl From<stsvault::Error> for Failure {
     fn from(e: stsvault::Error) -> Self {
-        use stsvault::Error as E;
+        use stsvault::ErrorKind as K;
         use stsvault::prompt::PromptError;
-        let message = e.to_string();
-        let code = match &e {
-            E::Config(_) | E::Builder(_) => "ConfigError",
-            E::Vault(_) => "VaultError",
-            E::Prompt(PromptError::Callback(_)) => "PromptCallbackError",
-            E::Prompt(_) | E::Sts(StsError::InvalidMfaCode { .. }) => "MfaError",
-            E::Sts(_) => "StsError",
-            E::Source(_) | E::Sso(_) => "CredentialSourceError",
-            _ => "StsvaultError",
+        let code = match (&e, e.kind()) {
+            (stsvault::Error::Prompt(PromptError::Callback(_)), _) => "PromptCallbackError",
+            (_, K::Config) => "ConfigError",
+            (_, K::Vault) => "VaultError",
+            (_, K::Mfa) => "MfaError",
+            (_, K::Sts) => "StsError",
+            (_, K::CredentialSource) => "CredentialSourceError",
+            (_, K::Other) => "StsvaultError",
         };
-        Self::new(code, message)
+        Self::new(code, e.to_string())
     }
 }

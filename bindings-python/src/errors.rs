@@ -4,7 +4,6 @@
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use stsvault::sts::StsError as CoreStsError;
 
 create_exception!(
     stsvault,
@@ -60,14 +59,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// The exception for `e`.
 pub fn to_py(e: stsvault::Error) -> PyErr {
-    use stsvault::Error as E;
+    use stsvault::ErrorKind as K;
     let message = e.to_string();
-    match e {
-        E::Config(_) | E::Builder(_) => ConfigError::new_err(message),
-        E::Vault(_) => VaultError::new_err(message),
-        E::Prompt(_) | E::Sts(CoreStsError::InvalidMfaCode { .. }) => MfaError::new_err(message),
-        E::Sts(_) => StsError::new_err(message),
-        E::Source(_) | E::Sso(_) => CredentialSourceError::new_err(message),
-        _ => Error::new_err(message),
+    match e.kind() {
+        K::Config => ConfigError::new_err(message),
+        K::Vault => VaultError::new_err(message),
+        K::Mfa => MfaError::new_err(message),
+        K::Sts => StsError::new_err(message),
+        K::CredentialSource => CredentialSourceError::new_err(message),
+        K::Other => Error::new_err(message),
     }
 }

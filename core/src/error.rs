@@ -39,5 +39,38 @@ pub enum Error {
     Builder(&'static str),
 }
 
+/// The kind of thing a user fixes, as the bindings sort errors into their exception classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The config or credentials files, or a profile in them.
+    Config,
+    /// Opening, reading or writing the vault.
+    Vault,
+    /// No MFA code could be had, or STS rejected the one given.
+    Mfa,
+    /// STS (or IAM Identity Center) refused or failed a call.
+    Sts,
+    /// A `credential_process`, web identity token or SSO sign-in failed.
+    CredentialSource,
+    /// Anything else (the local servers, login URLs, key rotation).
+    Other,
+}
+
+impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Config(_) | Error::Builder(_) => ErrorKind::Config,
+            Error::Vault(_) => ErrorKind::Vault,
+            Error::Prompt(_) | Error::Sts(crate::sts::StsError::InvalidMfaCode { .. }) => {
+                ErrorKind::Mfa
+            }
+            Error::Sts(_) => ErrorKind::Sts,
+            Error::Source(_) | Error::Sso(_) => ErrorKind::CredentialSource,
+            Error::Server(_) | Error::Login(_) | Error::Rotate(_) => ErrorKind::Other,
+        }
+    }
+}
+
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -32,6 +32,6 @@ pub mod vault;
 
 pub use config::Config;
 pub use credentials::{AccessKey, Credentials};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use provider::CredentialsProvider;
 pub use vault::Vault;
