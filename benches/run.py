@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "test-support" / "emulator"))
 
 from stsvault_emulator.mfa import code_at  # noqa: E402
-from stsvault_emulator.testing import Emulator, child_env  # noqa: E402
+from stsvault_emulator.testing import Emulator, child_env, sandbox_env  # noqa: E402
 
 PASSPHRASE = "bench passphrase"
 README = REPO / "benches" / "README.md"
@@ -72,17 +72,8 @@ class Bench:
         self.home = workdir / "home"
         (self.home / ".aws").mkdir(parents=True)
         self.env = {k: v for k, v in child_env().items() if not k.startswith("AWS_")}
-        self.env.update(
-            HOME=str(self.home),
-            AWS_CONFIG_FILE=str(self.home / ".aws" / "config"),
-            AWS_SHARED_CREDENTIALS_FILE=str(self.home / ".aws" / "credentials"),
-            AWS_VAULT_BACKEND="file",
-            AWS_VAULT_FILE_DIR=str(self.home / ".awsvault" / "keys"),
-            AWS_VAULT_FILE_PASSPHRASE=PASSPHRASE,
-            AWS_ENDPOINT_URL=emulator.endpoint,
-            AWS_EC2_METADATA_DISABLED="true",
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED="true",
-        )
+        self.env.update(sandbox_env(self.home, emulator.endpoint, PASSPHRASE))
+        self.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true"
         self.config: list[str] = []
 
     def add_profile(self, name: str, body: str) -> None:

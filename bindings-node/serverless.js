@@ -74,12 +74,6 @@ class StsvaultServerlessPlugin {
     return value && typeof value === 'object' ? value : {};
   }
 
-  /** The stage being deployed: `--stage`, `provider.stage`, else `dev`. */
-  stage() {
-    if (typeof this.provider.getStage === 'function') return this.provider.getStage();
-    return this.options.stage || (this.serverless.service.provider || {}).stage || 'dev';
-  }
-
   /**
    * The vault profile for this run: `--aws-profile`, else the stage's entry in
    * `custom.stsvault` (or its `profiles`), else `custom.stsvault.profile`, else
@@ -87,7 +81,7 @@ class StsvaultServerlessPlugin {
    */
   profile() {
     const settings = this.settings();
-    const stage = this.stage();
+    const stage = this.provider.getStage(); // --stage, provider.stage, else dev
     const byStage = (map) => (map && typeof map[stage] === 'string' ? map[stage] : undefined);
     const stageEntry = OWN_KEYS.has(stage) ? undefined : byStage(settings);
     return (

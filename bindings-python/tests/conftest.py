@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "test-support" / "emulator"))
 
 from stsvault_emulator.mfa import code_at, matching_step  # noqa: E402
-from stsvault_emulator.testing import Emulator, child_env  # noqa: E402
+from stsvault_emulator.testing import Emulator, child_env, sandbox_env  # noqa: E402
 
 import stsvault  # noqa: E402
 
@@ -72,14 +72,8 @@ def sandbox(tmp_path, monkeypatch, emulator) -> Sandbox:
         if var.startswith("AWS_"):
             monkeypatch.delenv(var)
     box = Sandbox(home, emulator)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(box.config_path))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
-    monkeypatch.setenv("AWS_VAULT_BACKEND", "file")
-    monkeypatch.setenv("AWS_VAULT_FILE_DIR", str(home / ".awsvault" / "keys"))
-    monkeypatch.setenv("AWS_VAULT_FILE_PASSPHRASE", box.passphrase)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name, value in sandbox_env(home, emulator.endpoint, box.passphrase).items():
+        monkeypatch.setenv(name, value)
     box.write_config("")
     return box
 

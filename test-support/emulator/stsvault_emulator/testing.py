@@ -31,6 +31,21 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def sandbox_env(home: Path, endpoint: str, passphrase: str) -> dict[str, str]:
+    """The variables that point stsvault, botocore and the AWS SDKs at a scratch HOME (its AWS
+    files and a file vault) and at the emulator, and nowhere else."""
+    return {
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+        "AWS_VAULT_BACKEND": "file",
+        "AWS_VAULT_FILE_DIR": str(home / ".awsvault" / "keys"),
+        "AWS_VAULT_FILE_PASSPHRASE": passphrase,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
 def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "stsvault_emulator", *args]
 
