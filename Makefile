@@ -10,7 +10,7 @@ PY := $(CURDIR)/.venv/bin/python
 export STSVAULT_PYTHON := $(PY)
 STSVAULT := $(CARGO_TARGET_DIR)/debug/stsvault
 
-.PHONY: all deps build test test-rust test-emulator test-python python-wheel test-node node-addon bench bench-smoke lint cross-check demo clean
+.PHONY: all deps build test test-rust test-emulator test-python python-wheel test-node node-addon bench bench-smoke lint cross-check demo clean fuzz-deps fuzz fuzz-smoke
 
 all: build
 
@@ -85,3 +85,39 @@ demo: build
 clean:
 	cargo clean
 	rm -rf .venv examples/serverless-service/node_modules examples/serverless-plugin-service/node_modules bindings-node/node_modules
+
+# Fuzzing (fuzz/README.md): cargo-fuzz targets over what reads hostile input — the config
+# parser, the file vault's JWE and item decoders, credential_process output, the credential
+# servers' request handling. Stable Rust builds them through RUSTC_BOOTSTRAP=1, into their own
+# target dir (their RUSTFLAGS would otherwise rebuild the shared one). Each run reads the
+# checked-in seeds (fuzz/corpus/T) and crash regressions (fuzz/regressions/T) and writes what
+# it finds to a corpus outside the repo; a crash lands in fuzz/artifacts/T and fails the run.
+#   make fuzz         each target FUZZ_SECONDS (600) long, the grown corpus kept in FUZZ_WORK
+#   make fuzz-smoke   each target FUZZ_SMOKE_SECONDS (20), from the seeds only (for make test)
+FUZZ_TARGETS ?= config vault_file vault_item credential_process server
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SANITIZER ?= none
+FUZZ_WORK ?= $(HOME)/.cache/stsvault/fuzz-corpus
+FUZZ_CARGO := RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(HOME)/.cache/stsvault/fuzz-target cargo fuzz
+FUZZ_FLAGS := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+
+fuzz-deps:
+	@bash test-support/install-fuzz.sh
+
+fuzz: fuzz-deps
+	$(FUZZ_CARGO) build --fuzz-dir fuzz --sanitizer $(FUZZ_SANITIZER)
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_WORK)/$$t fuzz/regressions/$$t && \
+	  $(FUZZ_CARGO) run --fuzz-dir fuzz --sanitizer $(FUZZ_SANITIZER) $$t $(FUZZ_WORK)/$$t fuzz/corpus/$$t fuzz/regressions/$$t -- \
+	      $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
+
+fuzz-smoke: fuzz-deps
+	$(FUZZ_CARGO) build --fuzz-dir fuzz --sanitizer $(FUZZ_SANITIZER)
+	for t in $(FUZZ_TARGETS); do \
+	  work=$$(mktemp -d) && mkdir -p fuzz/regressions/$$t && \
+	  $(FUZZ_CARGO) run --fuzz-dir fuzz --sanitizer $(FUZZ_SANITIZER) $$t $$work fuzz/corpus/$$t fuzz/regressions/$$t -- \
+	      $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SMOKE_SECONDS); rc=$$?; rm -rf $$work; \
+	  [ $$rc -eq 0 ] || exit $$rc; \
+	done

@@ -19,6 +19,9 @@ pub mod credentials;
 pub mod embed;
 pub mod error;
 pub mod export;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod login;
 pub mod prompt;

@@ -92,6 +92,29 @@ impl Drop for Ec2MetadataServer {
     }
 }
 
+/// The request handler of a server on `addr`, as [`Ec2MetadataServer::start`] runs it, with
+/// `session_token` already issued (valid for six hours), for the fuzz targets
+/// ([`crate::fuzzing`]).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_handler(
+    provider: CredentialsProvider,
+    region: Option<String>,
+    addr: SocketAddr,
+    session_token: SecretString,
+) -> impl Fn(SocketAddr, Request<Incoming>) -> super::BoxedAnswer + Clone + Send + Sync + 'static {
+    let until = Instant::now() + Duration::from_secs(MAX_TTL_SECONDS);
+    let state = Arc::new(State {
+        provider,
+        region,
+        addr,
+        tokens: Mutex::new(vec![(session_token, until)]),
+    });
+    move |peer, req| {
+        let state = Arc::clone(&state);
+        Box::pin(async move { answer(&state, peer, req).await })
+    }
+}
+
 async fn answer(state: &State, peer: SocketAddr, req: Request<Incoming>) -> Answer {
     let host_ok = host_of(&req).is_some_and(|h| host_allowed(h, state.addr));
     if !peer.ip().is_loopback() || !host_ok {

@@ -71,6 +71,25 @@ impl Drop for EcsServer {
     }
 }
 
+/// The request handler of a server on `port` with the authorization `token`, as
+/// [`EcsServer::start`] runs it, for the fuzz targets ([`crate::fuzzing`]).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_handler(
+    provider: CredentialsProvider,
+    token: SecretString,
+    port: u16,
+) -> impl Fn(SocketAddr, Request<Incoming>) -> super::BoxedAnswer + Clone + Send + Sync + 'static {
+    let state = Arc::new(State {
+        provider,
+        token,
+        port,
+    });
+    move |peer, req| {
+        let state = Arc::clone(&state);
+        Box::pin(async move { answer(&state, peer, req).await })
+    }
+}
+
 async fn answer(state: &State, peer: SocketAddr, req: Request<Incoming>) -> Answer {
     let host_ok = host_of(&req).is_some_and(|h| {
         h == format!("127.0.0.1:{}", state.port) || h == format!("localhost:{}", state.port)

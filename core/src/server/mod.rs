@@ -10,6 +10,8 @@ pub mod proxy;
 
 pub use ec2::{EC2_SERVER_ADDR, Ec2MetadataServer};
 pub use ecs::EcsServer;
+#[cfg(feature = "fuzzing")]
+pub(crate) use {ec2::fuzz_handler as ec2_fuzz_handler, ecs::fuzz_handler as ecs_fuzz_handler};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -50,6 +52,10 @@ pub enum ServerError {
 /// An answer a handler gives.
 pub(crate) type Answer = Response<Full<Bytes>>;
 
+/// A handler's answer still to come, as the fuzz targets' handlers return it.
+#[cfg(feature = "fuzzing")]
+pub(crate) type BoxedAnswer = std::pin::Pin<Box<dyn Future<Output = Answer> + Send>>;
+
 /// Serves HTTP/1 on `listener` until the returned task is aborted, handing each request and
 /// its peer's address to `handler`.
 pub(crate) fn spawn_serve<H, F>(
@@ -65,20 +71,28 @@ where
             let Ok((stream, peer)) = listener.accept().await else {
                 continue;
             };
-            let handler = handler.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req| {
-                    let answer = handler(peer, req);
-                    async move { Ok::<_, std::convert::Infallible>(answer.await) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
-                if let Err(e) = conn.await {
-                    tracing::debug!(error = %e, "credential server connection");
-                }
-            });
+            tokio::spawn(serve_connection(stream, peer, handler.clone()));
         }
     })
+}
+
+/// Serves HTTP/1 on one connection from `peer` until it closes. The accept loop runs it for
+/// every TCP connection; the fuzz targets ([`crate::fuzzing`]) run it over in-memory pipes.
+pub(crate) async fn serve_connection<IO, H, F>(io: IO, peer: SocketAddr, handler: H)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    H: Fn(SocketAddr, Request<Incoming>) -> F + Send + Sync + 'static,
+    F: Future<Output = Answer> + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let answer = handler(peer, req);
+        async move { Ok::<_, std::convert::Infallible>(answer.await) }
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
+    if let Err(e) = conn.await {
+        tracing::debug!(error = %e, "credential server connection");
+    }
 }
 
 /// Binds a TCP listener on `addr`, naming the address in the error; also returns the address

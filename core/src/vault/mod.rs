@@ -31,6 +31,8 @@ mod session_key;
 pub use backend::{Backend, BackendKind, Item};
 pub use error::VaultError;
 pub use file::{FileBackend, PassphraseFn, default_file_dir, passphrase_from_env_or_terminal};
+#[cfg(feature = "fuzzing")]
+pub(crate) use item_json::decode as decode_item_json;
 #[cfg(target_os = "linux")]
 pub use keyctl::{KeyctlBackend, KeyctlScope};
 #[cfg(all(unix, not(target_os = "macos")))]
