@@ -13,6 +13,7 @@ mod error;
 mod file;
 mod formats;
 mod item_json;
+pub mod jwe;
 #[cfg(target_os = "linux")]
 mod keyctl;
 #[cfg(all(unix, not(target_os = "macos")))]
