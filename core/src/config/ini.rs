@@ -193,6 +193,13 @@ fn parse_header(path: &Path, line: usize, trimmed: &str) -> Result<String, Confi
         )));
     }
     Ok(match inner.split_once(char::is_whitespace) {
+        // Already normalised (`profile prod`, the common case): one copy, no formatting.
+        Some((kind, name))
+            if inner.len() == kind.len() + 1 + name.trim().len()
+                && inner.as_bytes()[kind.len()] == b' ' =>
+        {
+            inner.to_string()
+        }
         Some((kind, name)) => format!("{kind} {}", name.trim()),
         None => inner.to_string(),
     })
@@ -226,13 +233,18 @@ fn parse_property(path: &Path, line: usize, trimmed: &str) -> Result<Property, C
 }
 
 /// Removes an inline comment: `#` or `;` preceded by whitespace, and everything after it.
+/// Scans bytes (both markers are ASCII, so every hit is a char boundary) and decodes only the
+/// character before a hit: this runs on every value of every profile.
 fn strip_inline_comment(value: &str) -> &str {
-    let mut previous_is_space = false;
-    for (i, c) in value.char_indices() {
-        if (c == '#' || c == ';') && previous_is_space {
+    for (i, b) in value.bytes().enumerate() {
+        if (b == b'#' || b == b';')
+            && value[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_whitespace)
+        {
             return &value[..i];
         }
-        previous_is_space = c.is_whitespace();
     }
     value
 }
@@ -278,6 +290,17 @@ mod tests {
         assert_eq!(s.value("region"), Some("eu-west-1"));
         assert_eq!(s.value("output"), Some("json;not-a-comment"));
         assert_eq!(s.value("mfa_serial"), Some("arn:x"));
+        // Any whitespace before the marker counts, ASCII or not; a marker in a multi-byte
+        // value is found at its byte position.
+        for (value, kept) in [
+            ("a\u{a0}# c", "a\u{a0}"),
+            ("é\t;c", "é\t"),
+            ("ü#ü", "ü#ü"),
+            ("#x", "#x"),
+            ("x #", "x "),
+        ] {
+            assert_eq!(strip_inline_comment(value), kept, "{value:?}");
+        }
     }
 
     #[test]
