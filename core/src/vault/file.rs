@@ -111,6 +111,7 @@ impl FileBackend {
 
     fn decrypt(&self, path: &Path, token: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         check_shape(path, token)?;
+        check_iv_length(path, token)?;
         let passphrase = self.passphrase()?;
         let decrypter = PBES2_HS256_A128KW
             .decrypter_from_bytes(passphrase.expose_secret().as_bytes())
@@ -278,6 +279,35 @@ fn unescape(name: &str) -> String {
     super::names::unescape_hex(name, b'%')
 }
 
+/// The IV (fourth part) of a JWE that passed [`check_shape`] must have the length its `enc`
+/// needs (RFC 7518: 96 bits for AES-GCM, 128 for AES-CBC-HMAC): OpenSSL asserts it, so a
+/// damaged file with, say, `enc` changed from GCM to CBC would otherwise panic while being
+/// decrypted (found by the `vault_file` fuzz target).
+fn check_iv_length(path: &Path, token: &str) -> Result<(), VaultError> {
+    let corrupt = |reason: &str| VaultError::Corrupt {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let decode = |part: Option<&str>| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part.unwrap_or_default())
+    };
+    let mut parts = token.trim().split('.');
+    let header = decode(parts.next()).map_err(|_| corrupt("its header is not base64"))?;
+    let header: serde_json::Value =
+        serde_json::from_slice(&header).map_err(|_| corrupt("its header is not JSON"))?;
+    let iv = decode(parts.nth(1)).map_err(|_| corrupt("its IV is not base64"))?;
+    let needed = match header.get("enc").and_then(|e| e.as_str()) {
+        Some(enc) if enc.ends_with("GCM") => 12,
+        Some(enc) if enc.contains("CBC-HS") => 16,
+        // Anything else is refused by the decrypter before it looks at the IV.
+        _ => return Ok(()),
+    };
+    if iv.len() != needed {
+        return Err(corrupt("its IV does not fit its content encryption"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +319,29 @@ mod tests {
         }
         assert_eq!(escape("a/b%c"), "a%2Fb%25c");
         assert_eq!(unescape("a%2fb"), "a/b");
+    }
+
+    /// Regression (fuzz/regressions/vault_file/cbc-with-gcm-iv): a valid item whose header
+    /// says A128CBC-HS256 instead of A256GCM unwraps its key, then OpenSSL panicked on the
+    /// 12-byte IV; now it is a damaged item.
+    #[test]
+    fn an_iv_that_does_not_fit_the_encryption_is_corrupt_not_a_panic() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backend = FileBackend::new(dir.path(), Box::new(|_| Ok(SecretString::from("p"))));
+        let item = Item::new("a", b"{}".to_vec(), String::new(), String::new());
+        backend.set(&item).expect("set");
+        let path = dir.path().join("a");
+        let token = std::fs::read_to_string(&path).expect("read");
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (header, rest) = token.split_once('.').expect("a compact JWE");
+        let mut header: serde_json::Value =
+            serde_json::from_slice(&b64.decode(header).expect("base64")).expect("JSON");
+        header["enc"] = "A128CBC-HS256".into();
+        let header = b64.encode(header.to_string());
+        std::fs::write(&path, format!("{header}.{rest}")).expect("write");
+        match backend.get("a") {
+            Err(VaultError::Corrupt { reason, .. }) => assert!(reason.contains("IV"), "{reason}"),
+            other => panic!("expected a corrupt item, got {:?}", other.map(|_| ())),
+        }
     }
 }
