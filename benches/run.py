@@ -17,7 +17,7 @@ N times, variants alternating so drift hits all alike; medians and ratios to sts
 - N = 1, 8, 32 processes started at once on a cold cache: MFA prompts (an `mfa_process` that
   counts its runs), GetSessionToken calls (the emulator's log) and wall time until all have
   credentials;
-- peak RSS of `stsvault export` (wait4's ru_maxrss).
+- peak RSS of every variant, measured under GNU time in runs of their own (see `peak_rss_kib`).
 
 `--smoke` runs one iteration of everything (make test runs it so the script cannot rot);
 `--write-readme` puts the table into benches/README.md and draws benches/results.png.
@@ -49,19 +49,28 @@ PLOT = REPO / "benches" / "results.png"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
-def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int, str]:
-    """Runs `cmd` to completion: wall seconds, peak RSS in KiB, stdout. Fails on a non-zero exit."""
+def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, str]:
+    """Runs `cmd` to completion: wall seconds and stdout. Fails on a non-zero exit."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
-        out = proc.stdout.read() if proc.stdout else b""
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {err.read().decode(errors='replace')}")
-    return wall, usage.ru_maxrss, out.decode()
+    return wall, proc.stdout.decode()
+
+
+def peak_rss_kib(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> int:
+    """The peak resident set of one run of `cmd`, in KiB, as GNU time reports it.
+
+    Not wait4's ru_maxrss of a child of this script: Linux carries the high-water mark of the
+    address space a child replaces at exec into its own, and a child that Python starts through
+    vfork replaces this Python's, so every variant would show at least this script's size."""
+    with tempfile.NamedTemporaryFile(mode="r") as out:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *cmd], env=env, cwd=cwd,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return int(out.read().split()[-1])
 
 
 class Bench:
@@ -91,7 +100,7 @@ class Bench:
         self.add_profile("bench", f"mfa_serial = {user['mfa_serial']}\nregion = us-east-1\n")
         self.add_keys("bench", user)
         code = code_at(user["seed"], time.time())
-        _, _, out = run([self.stsvault, "export", "--format", "json", "--mfa-token", code, "bench"], self.env)
+        _, out = run([self.stsvault, "export", "--format", "json", "--mfa-token", code, "bench"], self.env)
         session = json.loads(out)
         (self.home / ".aws" / "credentials").write_text(
             "[static]\n"
@@ -119,11 +128,13 @@ def compare(bench: Bench, variants: dict[str, tuple[list[str], Path | None]], ru
         order = labels[i % len(labels):] + labels[: i % len(labels)]
         for label in order:
             cmd, cwd = variants[label]
-            wall, peak, out = run(cmd, bench.env, cwd)
+            wall, out = run(cmd, bench.env, cwd)
             if expect not in out:
                 raise RuntimeError(f"{label} did not print the session's key id: {out[:200]!r}")
             times[label].append(wall)
-            rss[label] = max(rss[label], peak)
+    for label in labels:
+        cmd, cwd = variants[label]
+        rss[label] = max(peak_rss_kib(cmd, bench.env, cwd) for _ in range(min(runs, 3)))
     base = statistics.median(times[labels[0]])
     return {
         label: {
