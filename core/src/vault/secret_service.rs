@@ -136,6 +136,23 @@ fn unavailable(e: &dyn std::fmt::Display) -> VaultError {
     }
 }
 
+/// True when `e` says an item's object no longer exists: another process removed it between
+/// our listing or search and this call (gnome-keyring answers `UnknownMethod`, the spec's
+/// `UnknownObject`).
+fn vanished(e: &secret_service::Error) -> bool {
+    use zbus::fdo::Error as Fdo;
+    let fdo_gone = |f: &Fdo| matches!(f, Fdo::UnknownMethod(_) | Fdo::UnknownObject(_));
+    match e {
+        secret_service::Error::ZbusFdo(f) => fdo_gone(f),
+        secret_service::Error::Zbus(zbus::Error::FDO(f)) => fdo_gone(f),
+        secret_service::Error::Zbus(zbus::Error::MethodError(name, _, _)) => matches!(
+            name.as_str(),
+            "org.freedesktop.DBus.Error.UnknownMethod" | "org.freedesktop.DBus.Error.UnknownObject"
+        ),
+        _ => false,
+    }
+}
+
 /// Collection object paths escape bytes outside `[A-Za-z0-9]` as `_xx` (hex); this undoes it.
 fn decode_path(path: &str) -> String {
     super::names::unescape_hex(path, b'_')
@@ -151,18 +168,36 @@ impl Backend for SecretServiceBackend {
         let Some(c) = self.collection(false)? else {
             return Ok(None);
         };
-        let items = c
-            .search_items(HashMap::from([(ATTRIBUTE, key)]))
-            .map_err(|e| self.map_err(&action, e))?;
-        let Some(found) = items.first() else {
-            return Ok(None);
-        };
-        if found.is_locked().map_err(|e| self.map_err(&action, e))? {
-            self.unlocked(&c, &action)?;
+        // Another process may remove (or replace) the item between the search and the read;
+        // then search again.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let items = c
+                .search_items(HashMap::from([(ATTRIBUTE, key)]))
+                .map_err(|e| self.map_err(&action, e))?;
+            let Some(found) = items.first() else {
+                return Ok(None);
+            };
+            let read = found.is_locked().and_then(|locked| {
+                if locked {
+                    // Unlocking asks the user; its own error says what went wrong.
+                    if let Err(e) = self.unlocked(&c, &action) {
+                        return Ok(Err(e));
+                    }
+                }
+                found.get_secret().map(Ok)
+            });
+            match read {
+                Ok(Ok(secret)) => {
+                    let secret = zeroize::Zeroizing::new(secret);
+                    return item_json::decode_for(NAME, key, &secret).map(Some);
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(e) if vanished(&e) && attempts < 5 => continue,
+                Err(e) => return Err(self.map_err(&action, e)),
+            }
         }
-        let secret =
-            zeroize::Zeroizing::new(found.get_secret().map_err(|e| self.map_err(&action, e))?);
-        item_json::decode_for(NAME, key, &secret).map(Some)
     }
 
     fn set(&self, item: &Item) -> Result<(), VaultError> {
@@ -196,7 +231,11 @@ impl Backend for SecretServiceBackend {
         }
         self.unlocked(&c, &action)?;
         for found in &items {
-            found.delete().map_err(|e| self.map_err(&action, e))?;
+            match found.delete() {
+                // Another process removed it first.
+                Err(e) if vanished(&e) => {}
+                other => other.map_err(|e| self.map_err(&action, e))?,
+            }
         }
         Ok(true)
     }
@@ -210,14 +249,18 @@ impl Backend for SecretServiceBackend {
         let mut keys = Vec::with_capacity(items.len());
         for found in &items {
             // aws-vault lists labels; the attribute is the name when a label was edited.
-            let attrs = found
+            let name = found
                 .get_attributes()
-                .map_err(|e| self.map_err(action, e))?;
-            let name = match attrs.get(ATTRIBUTE) {
-                Some(p) => p.clone(),
-                None => found.get_label().map_err(|e| self.map_err(action, e))?,
-            };
-            keys.push(name);
+                .and_then(|attrs| match attrs.get(ATTRIBUTE) {
+                    Some(p) => Ok(p.clone()),
+                    None => found.get_label(),
+                });
+            match name {
+                Ok(name) => keys.push(name),
+                // Removed by another process since the listing: not an item any more.
+                Err(e) if vanished(&e) => {}
+                Err(e) => return Err(self.map_err(action, e)),
+            }
         }
         keys.sort();
         keys.dedup();
