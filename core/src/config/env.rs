@@ -25,6 +25,16 @@ impl std::fmt::Debug for EnvVars {
     }
 }
 
+impl Drop for EnvVars {
+    /// The snapshot holds copies of secrets (`AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_VAULT_FILE_PASSPHRASE`…); they are zeroized with it.
+    fn drop(&mut self) {
+        for value in self.0.values_mut() {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
+}
+
 impl EnvVars {
     /// Snapshots the current process environment (variables whose name or value is not valid
     /// UTF-8 are skipped).

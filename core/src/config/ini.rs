@@ -182,8 +182,9 @@ fn parse_header(path: &Path, line: usize, trimmed: &str) -> Result<String, Confi
     };
     let rest = trimmed[close + 1..].trim();
     if !rest.is_empty() && !rest.starts_with('#') && !rest.starts_with(';') {
-        return Err(syntax(format!(
-            "unexpected `{rest}` after section header; put settings on their own line"
+        // The text is not quoted: in ~/.aws/credentials it may be a secret.
+        return Err(syntax(String::from(
+            "unexpected text after the section header; put settings on their own line",
         )));
     }
     let inner = trimmed[1..close].trim();
@@ -213,15 +214,16 @@ fn parse_property(path: &Path, line: usize, trimmed: &str) -> Result<Property, C
         message,
     };
     let Some((key, value)) = trimmed.split_once('=') else {
-        return Err(syntax(format!(
-            "`{trimmed}` is not a setting; write settings as `key = value` (or comment the line \
-             out with #)"
+        // The line is not quoted: in ~/.aws/credentials it may be a pasted secret.
+        return Err(syntax(String::from(
+            "this line is not a setting; write settings as `key = value` (or comment the line \
+             out with #)",
         )));
     };
     let key = key.trim();
     if key.is_empty() {
-        return Err(syntax(format!(
-            "`{trimmed}` has no key before `=`; write settings as `key = value`"
+        return Err(syntax(String::from(
+            "this line has no key before `=`; write settings as `key = value`",
         )));
     }
     Ok(Property {

@@ -123,12 +123,12 @@ pub struct ProfileConfig {
 
 /// An MFA code given on the command line. `Debug` does not show it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct MfaToken(String);
+pub struct MfaToken(zeroize::Zeroizing<String>);
 
 impl MfaToken {
-    /// Wraps a code.
+    /// Wraps a code (zeroized when dropped).
     pub fn new(code: impl Into<String>) -> Self {
-        MfaToken(code.into())
+        MfaToken(zeroize::Zeroizing::new(code.into()))
     }
 
     /// The code.

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 /// Prefix of the vault items holding access tokens.
 pub const ITEM_PREFIX: &str = "oidc:";
@@ -53,13 +54,13 @@ struct Stored {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct StoredToken {
-    access_token: Option<String>,
+    access_token: Option<Zeroizing<String>>,
     #[serde(default)]
     expires_in: i64,
     #[serde(default)]
-    id_token: Option<String>,
+    id_token: Option<Zeroizing<String>>,
     #[serde(default)]
-    refresh_token: Option<String>,
+    refresh_token: Option<Zeroizing<String>>,
     #[serde(default)]
     token_type: Option<String>,
 }
@@ -72,15 +73,13 @@ impl OidcToken {
 
     /// The stored form.
     pub fn to_json(&self, now: DateTime<Utc>) -> Vec<u8> {
+        let copy = |s: &SecretString| Zeroizing::new(s.expose_secret().to_string());
         let stored = Stored {
             token: StoredToken {
-                access_token: Some(self.access_token.expose_secret().to_string()),
+                access_token: Some(copy(&self.access_token)),
                 expires_in: (self.expires_at - now).num_seconds().max(0),
                 id_token: None,
-                refresh_token: self
-                    .refresh_token
-                    .as_ref()
-                    .map(|t| t.expose_secret().to_string()),
+                refresh_token: self.refresh_token.as_ref().map(copy),
                 token_type: Some(self.token_type.clone()),
             },
             expiration: self.expires_at,
@@ -93,13 +92,16 @@ impl OidcToken {
     pub fn from_json(data: &[u8]) -> Option<OidcToken> {
         let stored: Stored = serde_json::from_slice(data).ok()?;
         Some(OidcToken {
-            access_token: SecretString::from(stored.token.access_token?),
+            access_token: SecretString::from(stored.token.access_token?.as_str()),
             token_type: stored
                 .token
                 .token_type
                 .unwrap_or_else(|| "Bearer".to_string()),
             expires_at: stored.expiration,
-            refresh_token: stored.token.refresh_token.map(SecretString::from),
+            refresh_token: stored
+                .token
+                .refresh_token
+                .map(|t| SecretString::from(t.as_str())),
         })
     }
 }

@@ -17,11 +17,14 @@ pub struct Item {
 }
 
 impl Item {
-    /// A new item.
+    /// A new item. `data` is copied into an exactly sized secret buffer and then zeroized
+    /// (turning a `Vec` with spare capacity into the box directly could move it and free the
+    /// old buffer unzeroized).
     pub fn new(key: impl Into<String>, data: Vec<u8>, label: String, description: String) -> Self {
+        let data = zeroize::Zeroizing::new(data);
         Self {
             key: key.into(),
-            data: SecretSlice::from(data),
+            data: SecretSlice::from(data.to_vec()),
             label,
             description,
         }

@@ -520,3 +520,75 @@ impl Sandbox {
             .unwrap_or(0)
     }
 }
+
+/// What a leak scan looks for: the byte strings that betray `secret` in a file, an output or a
+/// dump — the secret itself, and the middle of its standard and URL-safe base64 encodings at
+/// each of the three byte alignments, so it is found inside any larger base64 text too (an
+/// item's `Data`, a JWT, a basic-auth header). Base64 forms are left out for secrets too short
+/// for them to be specific.
+pub fn secret_forms(secret: &str) -> Vec<Vec<u8>> {
+    const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    fn encode(bytes: &[u8], alphabet: &[u8; 64]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len() * 4 / 3 + 4);
+        for chunk in bytes.chunks(3) {
+            let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+            let n = (b(0) << 16) | (b(1) << 8) | b(2);
+            for i in 0..=chunk.len() {
+                out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize]);
+            }
+        }
+        out
+    }
+    let mut forms = vec![secret.as_bytes().to_vec()];
+    for alphabet in [STANDARD, URL_SAFE] {
+        for shift in 0..3 {
+            let mut shifted = vec![0u8; shift];
+            shifted.extend_from_slice(secret.as_bytes());
+            let encoded = encode(&shifted, alphabet);
+            // Characters that mix in the bytes before or after the secret differ by context.
+            let skip = [0, 2, 3][shift];
+            if encoded.len() >= skip + 3 + 12 {
+                forms.push(encoded[skip..encoded.len() - 3].to_vec());
+            }
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// True when `haystack` holds `secret` in one of its [`secret_forms`].
+pub fn contains_secret(haystack: &[u8], secret: &str) -> bool {
+    secret_forms(secret)
+        .iter()
+        .any(|form| !form.is_empty() && haystack.windows(form.len()).any(|w| w == form.as_slice()))
+}
+
+/// Every regular file under `root` (recursively; symbolic links are not followed), sorted.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => dirs.push(entry.path()),
+                Ok(t) if t.is_file() => files.push(entry.path()),
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The files under `root` that hold `secret` in one of its [`secret_forms`].
+pub fn files_containing(root: &Path, secret: &str) -> Vec<PathBuf> {
+    files_under(root)
+        .into_iter()
+        .filter(|f| std::fs::read(f).is_ok_and(|bytes| contains_secret(&bytes, secret)))
+        .collect()
+}
