@@ -326,6 +326,7 @@ fn iam_client(endpoint_url: Option<&str>, creds: &Credentials) -> aws_sdk_iam::C
     let mut b = aws_sdk_iam::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
+        .retry_config(crate::sts::retry_config())
         .credentials_provider(creds.to_sdk());
     if let Some(url) = endpoint_url.filter(|u| !u.is_empty()) {
         b = b.endpoint_url(url);

@@ -24,6 +24,16 @@ pub enum ConfigError {
         source: std::io::Error,
     },
 
+    /// A config file is not UTF-8 text.
+    #[error(
+        "cannot read {}: it is not UTF-8 text; save it as UTF-8 (or fix the bytes that are not)",
+        path.display()
+    )]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
+
     /// The config file could not be written (for `add --add-config`).
     #[error(
         "cannot write {}: {source}; check that you may write to the file and its directory",

@@ -234,6 +234,9 @@ fn read_optional(path: &Path) -> Result<String, ConfigError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(ConfigError::NotUtf8 {
+            path: path.to_path_buf(),
+        }),
         Err(source) => Err(ConfigError::Read {
             path: path.to_path_buf(),
             source,

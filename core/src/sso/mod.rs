@@ -194,7 +194,8 @@ fn oidc_client(req: &SsoRequest<'_>) -> aws_sdk_ssooidc::Client {
 fn portal_client(req: &SsoRequest<'_>) -> aws_sdk_sso::Client {
     let mut b = aws_sdk_sso::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(req.sso_region.to_string()));
+        .region(Region::new(req.sso_region.to_string()))
+        .retry_config(crate::sts::retry_config());
     if let Some(url) = req.endpoints.portal.as_deref() {
         b = b.endpoint_url(url);
     }

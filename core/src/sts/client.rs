@@ -50,12 +50,20 @@ impl StsTarget {
     }
 }
 
+/// The SDK's standard retries (3 attempts, exponential backoff with jitter) for throttling,
+/// transient errors and dropped connections. A client built from `Config::builder()` (rather
+/// than aws-config's loader) has retries disabled unless given this.
+pub(crate) fn retry_config() -> aws_smithy_types::retry::RetryConfig {
+    aws_smithy_types::retry::RetryConfig::standard()
+}
+
 /// An STS client that signs with `creds` (or sends unsigned requests when `None`, for
 /// AssumeRoleWithWebIdentity).
 pub fn sts_client(target: &StsTarget, creds: Option<&Credentials>) -> aws_sdk_sts::Client {
     let mut builder = aws_sdk_sts::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(target.region().to_string()));
+        .region(Region::new(target.region().to_string()))
+        .retry_config(retry_config());
     if let Some(c) = creds {
         builder = builder.credentials_provider(c.to_sdk());
     }

@@ -9,6 +9,7 @@ pub use calls::{
     AssumeRoleRequest, CallerIdentity, assume_role, assume_role_with_web_identity, caller_identity,
     get_federation_token, get_session_token,
 };
+pub(crate) use client::retry_config;
 pub use client::{StsTarget, sts_client};
 pub use error::StsError;
 pub(crate) use error::error_chain;

@@ -26,6 +26,17 @@ pub enum VaultError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An item file asks for an algorithm or header feature this version does not read: it was
+    /// written by a newer (or another) tool.
+    #[error(
+        "{path} is in a vault format this version of stsvault cannot read ({what}); it was probably written by a newer stsvault or aws-vault: upgrade stsvault, or move the file out of the vault directory"
+    )]
+    NewerFormat {
+        /// The item's file.
+        path: PathBuf,
+        /// What is not understood.
+        what: String,
+    },
     /// An item decrypted, but its contents are not aws-vault credentials.
     #[error(
         "the vault item `{item}` does not hold AWS credentials ({reason}); store them again with `stsvault add {item}`"

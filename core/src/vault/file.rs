@@ -160,12 +160,47 @@ fn check_shape(path: &Path, token: &str) -> Result<(), VaultError> {
         .map_err(|_| corrupt("its header is not base64"))?;
     let header: serde_json::Value =
         serde_json::from_slice(&header).map_err(|_| corrupt("its header is not JSON"))?;
-    match header.get("alg").and_then(|a| a.as_str()) {
-        Some("PBES2-HS256+A128KW") => Ok(()),
-        Some(other) => Err(corrupt(&format!("unsupported algorithm {other}"))),
-        None => Err(corrupt("its header has no algorithm")),
+    // What aws-vault and stsvault write is PBES2-HS256+A128KW with A256GCM, p2c 8192; a well
+    // formed header asking for anything else comes from a newer (or another) tool.
+    let newer = |what: String| VaultError::NewerFormat {
+        path: path.to_path_buf(),
+        what,
+    };
+    let field = |name: &str| header.get(name).and_then(|v| v.as_str());
+    match field("alg") {
+        Some("PBES2-HS256+A128KW") => {}
+        Some(other) => return Err(newer(format!("key algorithm `{other}`"))),
+        None => return Err(corrupt("its header has no algorithm")),
+    }
+    match field("enc") {
+        Some(enc) if CONTENT_ENCRYPTIONS.contains(&enc) => {}
+        Some(other) => return Err(newer(format!("content encryption `{other}`"))),
+        None => return Err(corrupt("its header has no content encryption")),
+    }
+    if let Some(zip) = header.get("zip") {
+        return Err(newer(format!("compression {zip}")));
+    }
+    if header.get("crit").is_some() {
+        return Err(newer("critical header extensions (`crit`)".to_string()));
+    }
+    // josekit refuses more than a million PBKDF2 iterations (a file could otherwise make every
+    // read take minutes); say so rather than blame the passphrase.
+    match header.get("p2c").and_then(|c| c.as_u64()) {
+        Some(1..=1_000_000) => Ok(()),
+        Some(_) => Err(newer("a PBKDF2 iteration count over 1,000,000".to_string())),
+        None => Err(corrupt("its header has no PBKDF2 iteration count")),
     }
 }
+
+/// The JWE content encryptions josekit decrypts (aws-vault writes A256GCM).
+const CONTENT_ENCRYPTIONS: [&str; 6] = [
+    "A256GCM",
+    "A192GCM",
+    "A128GCM",
+    "A256CBC-HS512",
+    "A192CBC-HS384",
+    "A128CBC-HS256",
+];
 
 impl Backend for FileBackend {
     fn name(&self) -> &'static str {
