@@ -90,16 +90,38 @@ pub(crate) fn fuzz_handler(
     }
 }
 
+/// Whether a request may have the credentials: it comes from a loopback peer, names this
+/// server (`127.0.0.1:PORT` or `localhost:PORT`) in `Host` — so a page whose DNS name was
+/// rebound to 127.0.0.1 is refused — and carries the token.
+fn admitted(
+    peer: SocketAddr,
+    host: Option<&str>,
+    authorization: Option<&[u8]>,
+    port: u16,
+    token: &str,
+) -> bool {
+    let host_ok =
+        host.is_some_and(|h| h == format!("127.0.0.1:{port}") || h == format!("localhost:{port}"));
+    let token_ok = authorization.is_some_and(|v| constant_time_eq(v, token.as_bytes()));
+    let admitted = peer.ip().is_loopback() && host_ok && token_ok;
+    if !admitted {
+        tracing::debug!(%peer, host_ok, token_ok, "refused a credential request");
+    }
+    admitted
+}
+
 async fn answer(state: &State, peer: SocketAddr, req: Request<Incoming>) -> Answer {
-    let host_ok = host_of(&req).is_some_and(|h| {
-        h == format!("127.0.0.1:{}", state.port) || h == format!("localhost:{}", state.port)
-    });
-    let token_ok = req
+    let authorization = req
         .headers()
         .get(hyper::header::AUTHORIZATION)
-        .is_some_and(|v| constant_time_eq(v.as_bytes(), state.token.expose_secret().as_bytes()));
-    if !peer.ip().is_loopback() || !host_ok || !token_ok {
-        tracing::debug!(%peer, host_ok, token_ok, "refused a credential request");
+        .map(|v| v.as_bytes());
+    if !admitted(
+        peer,
+        host_of(&req),
+        authorization,
+        state.port,
+        state.token.expose_secret(),
+    ) {
         return plain(StatusCode::FORBIDDEN, "forbidden\n");
     }
     if req.method() != hyper::Method::GET {
@@ -120,6 +142,70 @@ async fn answer(state: &State, peer: SocketAddr, req: Request<Incoming>) -> Answ
         Err(e) => {
             eprintln!("stsvault: credential server: {e}");
             plain(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}\n"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "the-token";
+    const PORT: u16 = 4321;
+
+    fn peer(ip: &str) -> SocketAddr {
+        SocketAddr::new(ip.parse().unwrap(), 50000)
+    }
+
+    #[test]
+    fn only_loopback_peers_naming_this_server_with_the_token_are_admitted() {
+        let ok = |p: &str, host: Option<&str>, auth: Option<&str>| {
+            admitted(peer(p), host, auth.map(str::as_bytes), PORT, TOKEN)
+        };
+        let host = Some("127.0.0.1:4321");
+        assert!(ok("127.0.0.1", host, Some(TOKEN)));
+        assert!(ok("127.0.0.1", Some("localhost:4321"), Some(TOKEN)));
+        assert!(
+            ok("127.8.9.10", host, Some(TOKEN)),
+            "all of 127/8 is loopback"
+        );
+        assert!(ok("::1", host, Some(TOKEN)));
+        // Peers that are not loopback, whatever they send.
+        for p in [
+            "192.0.2.7",
+            "10.0.0.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::ffff:192.0.2.7",
+            "2001:db8::1",
+        ] {
+            assert!(!ok(p, host, Some(TOKEN)), "{p} refused");
+        }
+        // A missing, wrong, truncated, extended or decorated token.
+        for auth in [
+            None,
+            Some(""),
+            Some("the-tokem"),
+            Some("the-toke"),
+            Some("the-token "),
+            Some("Bearer the-token"),
+            Some("THE-TOKEN"),
+        ] {
+            assert!(!ok("127.0.0.1", host, auth), "{auth:?} refused");
+        }
+        // Host headers a rebound DNS name, another port or no port would send.
+        for h in [
+            None,
+            Some(""),
+            Some("attacker.example:4321"),
+            Some("127.0.0.1"),
+            Some("127.0.0.1:80"),
+            Some("localhost"),
+            Some("127.0.0.1.attacker.example:4321"),
+            Some("localhost.attacker.example:4321"),
+            Some("127.0.0.1:43210"),
+        ] {
+            assert!(!ok("127.0.0.1", h, Some(TOKEN)), "{h:?} refused");
         }
     }
 }
