@@ -5,7 +5,8 @@
 //! so a half-written, mixed-up or stale value is caught by whoever reads it. Afterwards every
 //! item a process last wrote is there with that value, removed items are gone, an item every
 //! process wrote holds one of their last values, every file decrypts, no temp file is left and
-//! no item is duplicated.
+//! no item is duplicated. A write also survives the item it checks the passphrase against
+//! being removed under it.
 //!
 //! The processes are this test binary run again (`worker_process`, which does nothing unless
 //! `STSVAULT_VAULT_WORKER` is set), so they open the vault through core's public API exactly
@@ -439,4 +440,62 @@ fn thirty_two_processes_share_one_secret_service_collection() {
         backend.keys().expect("list").len(),
         "no duplicate items"
     );
+}
+
+/// A write checks the passphrase against another item; when that item is removed between the
+/// listing and the read (another process replacing a session removes the old one), the write
+/// still succeeds. Here another actor links and unlinks an item that sorts first, as fast as
+/// it can, while four writers store items.
+#[test]
+fn a_write_survives_the_item_it_checks_the_passphrase_against_vanishing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("keys");
+    let store = Store::File(dir.clone());
+    store
+        .open()
+        .set(&item("aaa", "flickering"))
+        .expect("the first item");
+    let template = tmp.path().join("aaa.jwe");
+    std::fs::rename(dir.join("aaa"), &template).expect("keep it aside");
+    store
+        .open()
+        .set(&item("zzz", "stays"))
+        .expect("an item that stays");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flicker = {
+        let (stop, dir) = (stop.clone(), dir.clone());
+        std::thread::spawn(move || {
+            let mut cycles = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = std::fs::hard_link(&template, dir.join("aaa"));
+                let _ = std::fs::remove_file(dir.join("aaa"));
+                cycles += 1;
+            }
+            cycles
+        })
+    };
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let backend = store.open();
+                for n in 0..40 {
+                    let key = format!("w{w}-{n}");
+                    backend
+                        .set(&item(&key, "x"))
+                        .map_err(|e| format!("set {key}: {e}"))?;
+                }
+                Ok::<_, String>(())
+            })
+        })
+        .collect();
+    let results: Vec<_> = writers
+        .into_iter()
+        .map(|w| w.join().expect("a writer"))
+        .collect();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let cycles = flicker.join().expect("the flickering item");
+    eprintln!("{cycles} link/unlink cycles");
+    let failures: Vec<_> = results.into_iter().filter_map(Result::err).collect();
+    assert!(failures.is_empty(), "{failures:?}");
 }

@@ -4,11 +4,11 @@
 //! whose payload is keyring's Item JSON. Writes are atomic (temp file + fsync + rename), files
 //! are 0600 in a 0700 directory.
 
+use super::jwe::{self, JweError};
 use super::{Backend, Item, VaultError, item_json};
-use base64::Engine;
-use josekit::jwe::{JweHeader, PBES2_HS256_A128KW};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
+use std::num::NonZeroU32;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -33,7 +33,7 @@ pub fn passphrase_from_env_or_terminal() -> PassphraseFn {
 }
 
 /// PBKDF2 iterations aws-vault's JWE library uses.
-const ITERATIONS: usize = 8192;
+const ITERATIONS: NonZeroU32 = NonZeroU32::new(8192).unwrap();
 const SALT_LEN: usize = 16;
 
 /// `~/.awsvault/keys`, aws-vault's default directory.
@@ -110,97 +110,56 @@ impl FileBackend {
     }
 
     fn decrypt(&self, path: &Path, token: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        check_shape(path, token)?;
-        check_iv_length(path, token)?;
+        // A damaged or foreign file is told apart before the passphrase is asked for.
+        jwe::check(token).map_err(|e| token_error(path, e))?;
         let passphrase = self.passphrase()?;
-        let decrypter = PBES2_HS256_A128KW
-            .decrypter_from_bytes(passphrase.expose_secret().as_bytes())
-            .map_err(|e| VaultError::Corrupt {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-        match josekit::jwe::deserialize_compact(token.trim(), &decrypter) {
-            Ok((payload, _)) => Ok(Zeroizing::new(payload)),
-            Err(_) => {
+        jwe::decrypt(token, passphrase.expose_secret().as_bytes()).map_err(|e| {
+            if e == JweError::Decrypt {
                 self.forget_passphrase();
-                Err(VaultError::WrongPassphrase {
+                VaultError::WrongPassphrase {
                     dir: self.dir.clone(),
                     path: path.to_path_buf(),
-                })
+                }
+            } else {
+                token_error(path, e)
             }
-        }
+        })
     }
 
     /// Before writing with a passphrase, check it opens an item already there, so one vault
     /// never ends up under two passphrases.
     fn verify_passphrase_against(&self, except: &str) -> Result<(), VaultError> {
-        let Some(other) = self.keys()?.into_iter().find(|k| k != except) else {
-            return Ok(());
-        };
-        let path = self.path_for(&other);
-        let token =
-            std::fs::read_to_string(&path).map_err(|e| VaultError::io("reading", &path, e))?;
-        self.decrypt(&path, &token).map(|_| ())
+        for other in self.keys()?.into_iter().filter(|k| k != except) {
+            let path = self.path_for(&other);
+            match std::fs::read_to_string(&path) {
+                Ok(token) => return self.decrypt(&path, &token).map(|_| ()),
+                // Removed by another process since the listing: check against the next one.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(VaultError::io("reading", &path, e)),
+            }
+        }
+        Ok(())
     }
 }
 
-/// A cheap check that `token` is a five-part compact JWE with a PBES2 header, so a damaged file
-/// is reported as such rather than as a wrong passphrase.
-fn check_shape(path: &Path, token: &str) -> Result<(), VaultError> {
-    let corrupt = |reason: &str| VaultError::Corrupt {
-        path: path.to_path_buf(),
-        reason: reason.to_string(),
-    };
-    let parts: Vec<&str> = token.trim().split('.').collect();
-    if parts.len() != 5 {
-        return Err(corrupt("not a compact JWE"));
-    }
-    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(parts[0])
-        .map_err(|_| corrupt("its header is not base64"))?;
-    let header: serde_json::Value =
-        serde_json::from_slice(&header).map_err(|_| corrupt("its header is not JSON"))?;
-    // What aws-vault and stsvault write is PBES2-HS256+A128KW with A256GCM, p2c 8192; a well
-    // formed header asking for anything else comes from a newer (or another) tool.
-    let newer = |what: String| VaultError::NewerFormat {
-        path: path.to_path_buf(),
-        what,
-    };
-    let field = |name: &str| header.get(name).and_then(|v| v.as_str());
-    match field("alg") {
-        Some("PBES2-HS256+A128KW") => {}
-        Some(other) => return Err(newer(format!("key algorithm `{other}`"))),
-        None => return Err(corrupt("its header has no algorithm")),
-    }
-    match field("enc") {
-        Some(enc) if CONTENT_ENCRYPTIONS.contains(&enc) => {}
-        Some(other) => return Err(newer(format!("content encryption `{other}`"))),
-        None => return Err(corrupt("its header has no content encryption")),
-    }
-    if let Some(zip) = header.get("zip") {
-        return Err(newer(format!("compression {zip}")));
-    }
-    if header.get("crit").is_some() {
-        return Err(newer("critical header extensions (`crit`)".to_string()));
-    }
-    // josekit refuses more than a million PBKDF2 iterations (a file could otherwise make every
-    // read take minutes); say so rather than blame the passphrase.
-    match header.get("p2c").and_then(|c| c.as_u64()) {
-        Some(1..=1_000_000) => Ok(()),
-        Some(_) => Err(newer("a PBKDF2 iteration count over 1,000,000".to_string())),
-        None => Err(corrupt("its header has no PBKDF2 iteration count")),
+/// What a token that cannot be read means for the user: a damaged item, or one written in a
+/// format this version does not read (an item that does not open is the passphrase's fault).
+fn token_error(path: &Path, e: JweError) -> VaultError {
+    match e {
+        JweError::Unsupported(what) => VaultError::NewerFormat {
+            path: path.to_path_buf(),
+            what,
+        },
+        JweError::Malformed(reason) => VaultError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        },
+        JweError::Decrypt | JweError::Encrypt => VaultError::Corrupt {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
     }
 }
-
-/// The JWE content encryptions josekit decrypts (aws-vault writes A256GCM).
-const CONTENT_ENCRYPTIONS: [&str; 6] = [
-    "A256GCM",
-    "A192GCM",
-    "A128GCM",
-    "A256CBC-HS512",
-    "A192CBC-HS384",
-    "A128CBC-HS256",
-];
 
 impl Backend for FileBackend {
     fn name(&self) -> &'static str {
@@ -225,21 +184,14 @@ impl Backend for FileBackend {
         self.verify_passphrase_against(&item.key)?;
         let payload = item_json::encode(item);
         let passphrase = self.passphrase()?;
-        let mut header = JweHeader::new();
-        header.set_content_encryption("A256GCM");
-        header
-            .set_claim(
-                "created",
-                Some(serde_json::Value::String(chrono::Local::now().to_string())),
-            )
-            .map_err(|e| encrypt_err(item, e))?;
-        let mut encrypter = PBES2_HS256_A128KW
-            .encrypter_from_bytes(passphrase.expose_secret().as_bytes())
-            .map_err(|e| encrypt_err(item, e))?;
-        encrypter.set_iter_count(ITERATIONS);
-        encrypter.set_salt_len(SALT_LEN);
-        let token = josekit::jwe::serialize_compact(&payload, &header, &encrypter)
-            .map_err(|e| encrypt_err(item, e))?;
+        let token = jwe::encrypt(
+            &payload,
+            passphrase.expose_secret().as_bytes(),
+            ITERATIONS,
+            SALT_LEN,
+            &chrono::Local::now().to_string(),
+        )
+        .map_err(|e| encrypt_err(item, e))?;
         write_atomically(&self.dir, &self.path_for(&item.key), token.as_bytes())
     }
 
@@ -314,35 +266,6 @@ fn unescape(name: &str) -> String {
     super::names::unescape_hex(name, b'%')
 }
 
-/// The IV (fourth part) of a JWE that passed [`check_shape`] must have the length its `enc`
-/// needs (RFC 7518: 96 bits for AES-GCM, 128 for AES-CBC-HMAC): OpenSSL asserts it, so a
-/// damaged file with, say, `enc` changed from GCM to CBC would otherwise panic while being
-/// decrypted (found by the `vault_file` fuzz target).
-fn check_iv_length(path: &Path, token: &str) -> Result<(), VaultError> {
-    let corrupt = |reason: &str| VaultError::Corrupt {
-        path: path.to_path_buf(),
-        reason: reason.to_string(),
-    };
-    let decode = |part: Option<&str>| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part.unwrap_or_default())
-    };
-    let mut parts = token.trim().split('.');
-    let header = decode(parts.next()).map_err(|_| corrupt("its header is not base64"))?;
-    let header: serde_json::Value =
-        serde_json::from_slice(&header).map_err(|_| corrupt("its header is not JSON"))?;
-    let iv = decode(parts.nth(1)).map_err(|_| corrupt("its IV is not base64"))?;
-    let needed = match header.get("enc").and_then(|e| e.as_str()) {
-        Some(enc) if enc.ends_with("GCM") => 12,
-        Some(enc) if enc.contains("CBC-HS") => 16,
-        // Anything else is refused by the decrypter before it looks at the IV.
-        _ => return Ok(()),
-    };
-    if iv.len() != needed {
-        return Err(corrupt("its IV does not fit its content encryption"));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,27 +279,52 @@ mod tests {
         assert_eq!(unescape("a%2fb"), "a/b");
     }
 
-    /// Regression (fuzz/regressions/vault_file/cbc-with-gcm-iv): a valid item whose header
-    /// says A128CBC-HS256 instead of A256GCM unwraps its key, then OpenSSL panicked on the
-    /// 12-byte IV; now it is a damaged item.
-    #[test]
-    fn an_iv_that_does_not_fit_the_encryption_is_corrupt_not_a_panic() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let backend = FileBackend::new(dir.path(), Box::new(|_| Ok(SecretString::from("p"))));
-        let item = Item::new("a", b"{}".to_vec(), String::new(), String::new());
-        backend.set(&item).expect("set");
-        let path = dir.path().join("a");
+    /// Rewrites the header of item `a`'s file with `edit`.
+    fn edit_header(dir: &Path, edit: impl Fn(&mut serde_json::Value)) {
+        use base64::Engine;
+        let path = dir.join("a");
         let token = std::fs::read_to_string(&path).expect("read");
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let (header, rest) = token.split_once('.').expect("a compact JWE");
         let mut header: serde_json::Value =
             serde_json::from_slice(&b64.decode(header).expect("base64")).expect("JSON");
-        header["enc"] = "A128CBC-HS256".into();
+        edit(&mut header);
         let header = b64.encode(header.to_string());
         std::fs::write(&path, format!("{header}.{rest}")).expect("write");
+    }
+
+    /// Regression (fuzz/regressions/vault_file/cbc-with-gcm-iv): a valid item whose header
+    /// says A128CBC-HS256 instead of A256GCM made OpenSSL (under josekit) panic on the 12-byte
+    /// IV. Now the header is checked before any key is derived: an `enc` this version does not
+    /// read is a newer format, and the passphrase is neither blamed nor asked for.
+    #[test]
+    fn a_relabelled_encryption_is_a_newer_format_not_a_panic() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&asked);
+        let backend = FileBackend::new(
+            dir.path(),
+            Box::new(move |_| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(SecretString::from("p"))
+            }),
+        );
+        let item = Item::new("a", b"{}".to_vec(), String::new(), String::new());
+        backend.set(&item).expect("set");
+        backend.forget_passphrase();
+        edit_header(dir.path(), |h| h["enc"] = "A128CBC-HS256".into());
         match backend.get("a") {
-            Err(VaultError::Corrupt { reason, .. }) => assert!(reason.contains("IV"), "{reason}"),
-            other => panic!("expected a corrupt item, got {:?}", other.map(|_| ())),
+            Err(VaultError::NewerFormat { what, .. }) => {
+                assert!(what.contains("A128CBC-HS256"), "{what}")
+            }
+            other => panic!("expected a newer format, got {:?}", other.map(|_| ())),
         }
+        assert_eq!(
+            asked.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "asked only by set"
+        );
+        edit_header(dir.path(), |h| h["enc"] = "A256GCM".into());
+        assert!(backend.get("a").expect("opens again").is_some());
     }
 }
