@@ -133,13 +133,13 @@ fn parse(token: &str) -> Result<Parts<'_>, JweError> {
     let field = |name: &str| header.get(name);
     match field("alg").and_then(|a| a.as_str()) {
         Some(ALG) => {}
-        Some(other) => return Err(JweError::Unsupported(format!("key algorithm {other}"))),
+        Some(other) => return Err(JweError::Unsupported(format!("key algorithm `{other}`"))),
         None => return Err(malformed("its header has no algorithm")),
     }
     match field("enc").and_then(|e| e.as_str()) {
         Some(ENC) => {}
         Some(other) => {
-            return Err(JweError::Unsupported(format!("content encryption {other}")));
+            return Err(JweError::Unsupported(format!("content encryption `{other}`")));
         }
         None => return Err(malformed("its header has no content encryption")),
     }
