@@ -1,7 +1,8 @@
 //! Crash safety of the file vault: a writer process replaces an item and adds new ones in a
-//! loop, and is killed with SIGKILL after a random delay, 1,000 times (`STSVAULT_CRASH_TRIALS`
-//! to change that). The loop makes the kill land at a random point of a write — before the
-//! temp file, while writing it, after fsync, around the rename. After every kill the vault
+//! loop, and is killed with SIGKILL after 0–3 completed writes and a random delay of up to a
+//! few writes, 1,000 times (four at a time; `STSVAULT_CRASH_TRIALS` to change the count), so
+//! the kill lands at a random point of a write — before the temp file, while writing it, after
+//! fsync, around the rename. After every kill the vault
 //! opens with its passphrase, every item decrypts and is whole, the replaced item holds its old
 //! or its new value (the new one once the writer said the write was done), every completed new
 //! item is there, and nothing else is listed.
@@ -23,8 +24,11 @@ const PASSPHRASE: &str = "crash test passphrase";
 const TARGET: &str = "target";
 /// Marks every plaintext value, so a temp file holding plaintext would be found.
 const MARK: &str = "PLAINTEXT-MARK";
-/// The longest random delay before the kill; several writes long.
-const MAX_DELAY_MICROS: u64 = 30_000;
+/// Trials run at the same time.
+const PARALLEL: usize = 4;
+/// The longest random delay before the kill, after the writer reports a write done: a few
+/// writes long (one takes about 3 ms here).
+const MAX_DELAY_MICROS: u64 = 10_000;
 
 /// xorshift64*.
 struct Rng(u64);
@@ -108,6 +112,9 @@ fn writer_process() {
         return;
     };
     let vault = backend(Path::new(&dir));
+    // Warm up (the first use of the crypto is slower than the rest), so the kills land all
+    // over the writes rather than mostly in the first.
+    vault.get(TARGET).expect("read the seeded item");
     // A line of its own, after the test harness's "test writer_process ... ".
     println!("\nREADY");
     for generation in 1..=10_000u64 {
@@ -117,6 +124,15 @@ fn writer_process() {
             .set(&item(&key, &make_value(&key, generation)))
             .unwrap_or_else(|e| panic!("set {key}: {e}"));
         println!("DONE {generation}");
+    }
+}
+
+/// Follows the writer's `BEGIN g` / `DONE g` lines.
+fn note(line: &str, begun: &mut u64, done: &mut u64) {
+    if let Some(g) = line.trim().strip_prefix("BEGIN ") {
+        *begun = g.parse().expect("generation");
+    } else if let Some(g) = line.trim().strip_prefix("DONE ") {
+        *done = g.parse().expect("generation");
     }
 }
 
@@ -137,8 +153,9 @@ fn sigkill(pid: u32) {
     }
 }
 
-/// One trial: a vault holding `target` (generation 0), a writer killed after `delay`, checks.
-fn trial(exe: &Path, delay: Duration, tally: &mut Tally) {
+/// One trial: a vault holding `target` (generation 0), a writer killed `delay` after its
+/// `writes_first`-th completed write, checks.
+fn trial(exe: &Path, writes_first: u64, delay: Duration, tally: &mut Tally) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("keys");
     backend(&dir)
@@ -154,35 +171,39 @@ fn trial(exe: &Path, delay: Duration, tally: &mut Tally) {
         .env("STSVAULT_CRASH_WRITER", &dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start the writer");
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut begun, mut done) = (0u64, 0u64);
     let mut line = String::new();
-    loop {
+    let mut ready = false;
+    // Wait until it is ready and has finished `writes_first` writes, then a random part of
+    // one more write.
+    while !ready || done < writes_first {
         line.clear();
         let n = out.read_line(&mut line).expect("read the writer");
-        assert!(n > 0, "the writer ended before it was ready");
-        if line.trim() == "READY" {
-            break;
-        }
+        assert!(n > 0, "the writer ended early");
+        ready |= line.trim() == "READY";
+        note(&line, &mut begun, &mut done);
     }
     std::thread::sleep(delay);
     sigkill(child.id());
     let status = child.wait().expect("reap the writer");
-    assert!(
-        !status.success(),
-        "the writer finished 10,000 writes before the kill"
+    let mut errors = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut errors);
+    }
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGKILL),
+        "the writer ran until the kill ({status:?}): {errors}"
     );
     let mut rest = String::new();
     out.read_to_string(&mut rest).expect("read the writer");
-    let (mut begun, mut done) = (0u64, 0u64);
     for l in rest.lines() {
-        if let Some(g) = l.strip_prefix("BEGIN ") {
-            begun = g.parse().expect("generation");
-        } else if let Some(g) = l.strip_prefix("DONE ") {
-            done = g.parse().expect("generation");
-        }
+        note(l, &mut begun, &mut done);
     }
     let in_flight = (begun > done).then_some(begun);
     tally.writes_done += done;
@@ -273,17 +294,31 @@ fn a_writer_killed_at_random_points_never_loses_or_tears_an_item() {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(1);
     eprintln!("seed {seed}");
-    let mut rng = Rng::new(seed);
-    let mut tally = Tally::default();
     let started = Instant::now();
-    for _ in 0..trials {
-        // One trial in ten kills right away, before or during the first write.
-        let micros = if rng.below(10) == 0 {
-            rng.below(2_000)
-        } else {
-            rng.below(MAX_DELAY_MICROS)
-        };
-        trial(&exe, Duration::from_micros(micros), &mut tally);
+    // Four trials at a time: most of a trial is waiting for processes and fsync.
+    let runners: Vec<_> = (0..PARALLEL)
+        .map(|n| {
+            let exe = exe.clone();
+            std::thread::spawn(move || {
+                let mut rng = Rng::new(seed.wrapping_add(n as u64));
+                let mut tally = Tally::default();
+                for _ in (n..trials).step_by(PARALLEL) {
+                    let writes_first = rng.below(4);
+                    let delay = Duration::from_micros(rng.below(MAX_DELAY_MICROS));
+                    trial(&exe, writes_first, delay, &mut tally);
+                }
+                tally
+            })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for runner in runners {
+        let t = runner.join().expect("a trial failed");
+        tally.killed_mid_write += t.killed_mid_write;
+        tally.old_target_kept += t.old_target_kept;
+        tally.new_target_seen += t.new_target_seen;
+        tally.temp_files_left += t.temp_files_left;
+        tally.writes_done += t.writes_done;
     }
     eprintln!(
         "{trials} trials in {:.1} s: {} writes completed, {} kills mid-write ({} kept the old target, {} showed the new one), {} temp files left behind",
