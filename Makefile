@@ -1,6 +1,6 @@
 # stsvault — the two commands of the README, and the pieces they are made of.
 #   make demo   runs the seed's story end to end against the local AWS emulator
-#   make test   runs every suite (Rust unit + end-to-end, emulator, Python, Node)
+#   make test   runs every suite (Rust unit + end-to-end, emulator, Python, Node, bench and fuzz smoke)
 
 SHELL := /bin/bash
 # One shared target dir that survives fresh clones on this machine (CI runs on the same machine).
@@ -34,7 +34,7 @@ cross-check:
 	done
 
 test: build
-	$(MAKE) --no-print-directory test-rust test-emulator test-python test-node bench-smoke
+	$(MAKE) --no-print-directory test-rust test-emulator test-python test-node bench-smoke fuzz-smoke FUZZ_SMOKE_SECONDS=15
 
 test-rust:
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
@@ -116,8 +116,8 @@ fuzz: fuzz-deps
 fuzz-smoke: fuzz-deps
 	$(FUZZ_CARGO) build --fuzz-dir fuzz --sanitizer $(FUZZ_SANITIZER)
 	for t in $(FUZZ_TARGETS); do \
-	  work=$$(mktemp -d) && mkdir -p fuzz/regressions/$$t && \
-	  $(FUZZ_CARGO) run --fuzz-dir fuzz --sanitizer $(FUZZ_SANITIZER) $$t $$work fuzz/corpus/$$t fuzz/regressions/$$t -- \
+	  work=$$(mktemp -d) && mkdir -p $$work/corpus $$work/tmp fuzz/regressions/$$t && \
+	  TMPDIR=$$work/tmp $(FUZZ_CARGO) run --fuzz-dir fuzz --sanitizer $(FUZZ_SANITIZER) $$t $$work/corpus fuzz/corpus/$$t fuzz/regressions/$$t -- \
 	      $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SMOKE_SECONDS); rc=$$?; rm -rf $$work; \
 	  [ $$rc -eq 0 ] || exit $$rc; \
 	done

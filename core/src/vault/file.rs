@@ -181,6 +181,7 @@ impl Backend for FileBackend {
 
     fn set(&self, item: &Item) -> Result<(), VaultError> {
         self.ensure_dir()?;
+        sweep_stale_temp_files(&self.dir);
         self.verify_passphrase_against(&item.key)?;
         let payload = item_json::encode(item);
         let passphrase = self.passphrase()?;
@@ -231,10 +232,41 @@ fn encrypt_err(item: &Item, e: impl std::fmt::Display) -> VaultError {
     }
 }
 
+/// Prefix of the temporary files [`write_atomically`] renames into place.
+const TEMP_PREFIX: &str = ".stsvault-";
+
+/// A temporary file older than this was left by a writer that died before its rename (no
+/// write takes more than a moment), so it is removed.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes temporary files of writes that never finished (the writer was killed between
+/// creating and renaming one). They hold only ciphertext and `keys()` skips them, but they
+/// would otherwise pile up. Best effort: an error leaves the file for the next write.
+fn sweep_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > STALE_TEMP_AGE);
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes `bytes` to `path` so readers see the old or the new file, never half of one.
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
     let mut tmp = tempfile::Builder::new()
-        .prefix(".stsvault-")
+        .prefix(TEMP_PREFIX)
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(|e| VaultError::io("creating a temporary file in", dir, e))?;
@@ -277,6 +309,30 @@ mod tests {
         }
         assert_eq!(escape("a/b%c"), "a%2Fb%25c");
         assert_eq!(unescape("a%2fb"), "a/b");
+    }
+
+    /// A write removes temporary files that a killed writer left more than an hour ago, and
+    /// leaves a fresh one (another process may be about to rename it) and the items alone.
+    #[test]
+    fn writes_sweep_temp_files_a_killed_writer_left() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backend = FileBackend::new(dir.path(), Box::new(|_| Ok(SecretString::from("p"))));
+        let item = |k: &str| Item::new(k, b"{}".to_vec(), String::new(), String::new());
+        backend.set(&item("a")).expect("set");
+        let old = dir.path().join(".stsvault-old");
+        let fresh = dir.path().join(".stsvault-fresh");
+        std::fs::write(&old, "x").expect("write");
+        std::fs::write(&fresh, "x").expect("write");
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .and_then(|f| f.set_modified(two_hours_ago))
+            .expect("set mtime");
+        backend.set(&item("b")).expect("set");
+        assert!(!old.exists(), "a stale temp file is removed");
+        assert!(fresh.exists(), "a fresh temp file is left for its writer");
+        assert_eq!(backend.keys().expect("keys"), ["a", "b"]);
     }
 
     /// Rewrites the header of item `a`'s file with `edit`.
