@@ -83,10 +83,12 @@ impl Context {
         Ok(o)
     }
 
-    /// A small runtime for the async core calls of one command.
+    /// A runtime for the async core calls of one command, on the calling thread: a command
+    /// does one thing at a time (the local servers' connections are tasks polled while the
+    /// command waits for its child), and vault I/O and prompts go to tokio's blocking pool, so
+    /// no worker thread needs to be started and handed work on every run.
     pub fn runtime(&self) -> CliResult<tokio::runtime::Runtime> {
-        Ok(tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+        Ok(tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?)
     }
