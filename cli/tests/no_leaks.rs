@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use stsvault_test_support::{
     Emulator, IamUser, Sandbox, WHOAMI_PY, assert_success, contains_secret, files_containing,
-    files_under, python, repo_root, three_valid_codes, whoami,
+    files_under, python, three_valid_codes, whoami,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
@@ -204,20 +204,7 @@ fn debug_runs_and_errors_never_print_a_secret() {
     let mut sandbox = sandbox_with_scratch_dirs(&emulator);
     sandbox.set_env("RUST_BACKTRACE", "1");
     sandbox.set_env("STSVAULT_ROTATE_WAIT", "4");
-    sandbox.set_env(
-        "PYTHONPATH",
-        repo_root()
-            .join("test-support/emulator")
-            .display()
-            .to_string(),
-    );
-    sandbox.write_config(&format!(
-        "[profile {PROFILE}]\nmfa_serial = {serial}\nregion = us-east-1\n\
-         mfa_process = {python} -m stsvault_emulator totp --seed {seed}\n",
-        serial = user.mfa_serial,
-        python = python().display(),
-        seed = user.seed,
-    ));
+    sandbox.write_mfa_process_profile(PROFILE, &user, "us-east-1", "");
     let mut runs: Vec<Run> = Vec::new();
     let run = |runs: &mut Vec<Run>, args: &[&str], secrets_out: bool| -> Output {
         let out = sandbox.command(BIN).args(args).output().unwrap();

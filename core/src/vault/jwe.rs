@@ -139,7 +139,9 @@ fn parse(token: &str) -> Result<Parts<'_>, JweError> {
     match field("enc").and_then(|e| e.as_str()) {
         Some(ENC) => {}
         Some(other) => {
-            return Err(JweError::Unsupported(format!("content encryption `{other}`")));
+            return Err(JweError::Unsupported(format!(
+                "content encryption `{other}`"
+            )));
         }
         None => return Err(malformed("its header has no content encryption")),
     }

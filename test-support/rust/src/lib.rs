@@ -459,22 +459,34 @@ impl Sandbox {
         extra: &str,
     ) -> Sandbox {
         let mut sandbox = Sandbox::new(Some(emulator));
-        sandbox.set_env(
+        sandbox.write_mfa_process_profile(profile, user, region, extra);
+        sandbox.add_keys(bin, profile, user);
+        sandbox
+    }
+
+    /// Writes the config of [`Sandbox::with_mfa_process_profile`] (and the `PYTHONPATH` its
+    /// `mfa_process` needs) without storing any keys.
+    pub fn write_mfa_process_profile(
+        &mut self,
+        profile: &str,
+        user: &IamUser,
+        region: &str,
+        extra: &str,
+    ) {
+        self.set_env(
             "PYTHONPATH",
             repo_root()
                 .join("test-support/emulator")
                 .display()
                 .to_string(),
         );
-        sandbox.write_config(&format!(
+        self.write_config(&format!(
             "[profile {profile}]\nmfa_serial = {serial}\nregion = {region}\n\
              mfa_process = {python} -m stsvault_emulator totp --seed {seed}\n{extra}",
             serial = user.mfa_serial,
             python = python().display(),
             seed = user.seed,
         ));
-        sandbox.add_keys(bin, profile, user);
-        sandbox
     }
 }
 
