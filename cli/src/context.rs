@@ -127,11 +127,15 @@ impl Context {
         Ok((EnvVars::from_process(), overrides))
     }
 
-    /// A provider for `profile` with the command's overrides.
+    /// A provider for `profile` with the command's overrides. `serves_requests` is for a
+    /// provider behind a local credential server, which must keep answering connections while
+    /// it reads the vault or prompts; every other command asks once and does vault I/O on its
+    /// own thread (no blocking-pool thread to start).
     pub fn credential_request(
         &self,
         profile: &str,
         session: &SessionArgs,
+        serves_requests: bool,
     ) -> CliResult<CredentialRequest> {
         let config = self.config()?;
         let vault = self.vault()?;
@@ -163,6 +167,7 @@ impl Context {
             })
             .mfa_shared(driver.prompt())
             .min_ttl(min_ttl)
+            .inline_blocking(!serves_requests)
             .build()?;
         Ok(CredentialRequest {
             provider,

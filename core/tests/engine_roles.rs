@@ -515,3 +515,53 @@ async fn an_expired_source_session_is_an_expired_token_error_saying_to_clear() {
     );
     assert!(err.to_string().contains("stsvault clear prod"), "{err}");
 }
+
+/// `inline_blocking`, as the CLI runs: the vault reads and the MFA prompt run on the thread
+/// that asks, not on tokio's blocking pool, with the same outcome — one prompt, one
+/// GetSessionToken, and the next provider served from the cached session without a prompt.
+#[tokio::test]
+async fn inline_blocking_prompts_on_the_asking_thread_with_the_same_outcome() {
+    let w = World::new();
+    let config = w.config(&format!("mfa_serial = {}\n", w.user.mfa_serial));
+    let code = totp(&w.user.seed, 0);
+    let threads = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let inline = |threads: &Arc<std::sync::Mutex<Vec<std::thread::ThreadId>>>| {
+        let (threads, code) = (Arc::clone(threads), code.clone());
+        CredentialsProvider::builder()
+            .profile("base")
+            .config(Arc::clone(&config))
+            .vault(Arc::clone(&w.vault))
+            .resolve_options(ResolveOptions {
+                stored: ["base".to_string()].into_iter().collect(),
+                env: EnvVars::from_pairs([
+                    ("AWS_EC2_METADATA_DISABLED", "true"),
+                    ("AWS_ENDPOINT_URL", w.emulator.endpoint.as_str()),
+                ]),
+                ..Default::default()
+            })
+            .mfa(Callback::new(move |_| {
+                threads.lock().unwrap().push(std::thread::current().id());
+                Ok(code.clone())
+            }))
+            .inline_blocking(true)
+            .build()
+            .unwrap()
+    };
+    let creds = inline(&threads).credentials().await.unwrap();
+    assert_eq!(
+        *threads.lock().unwrap(),
+        [std::thread::current().id()],
+        "one prompt, on the asking thread"
+    );
+    assert!(w.whoami(&creds).await.ends_with(":user/deployer"));
+    let again = inline(&threads).credentials().await.unwrap();
+    assert_eq!(
+        again.access_key_id, creds.access_key_id,
+        "the cached session"
+    );
+    assert_eq!(threads.lock().unwrap().len(), 1, "no second prompt");
+    let calls = w.issuing_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].action, "GetSessionToken");
+    assert!(calls[0].mfa);
+}

@@ -25,7 +25,11 @@ const CLEARED: [&str; 8] = [
 
 pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
     ctx.refuse_nested()?;
-    let request = ctx.credential_request(&args.profile, &args.session)?;
+    let request = ctx.credential_request(
+        &args.profile,
+        &args.session,
+        args.ec2_server || args.server || args.ecs_server,
+    )?;
     let region = request.region.clone();
     if args.ec2_server {
         return with_ec2_server(ctx, &args, request.provider, region);

@@ -10,7 +10,7 @@ use stsvault::export::{self, ExportFormat};
 pub fn run(ctx: &Context, args: ExportArgs) -> CliResult<()> {
     ctx.refuse_nested()?;
     let format: ExportFormat = args.format.parse()?;
-    let request = ctx.credential_request(&args.profile, &args.session)?;
+    let request = ctx.credential_request(&args.profile, &args.session, false)?;
     let creds = ctx.runtime()?.block_on(request.provider.credentials())?;
     let text = export::render(&creds, &args.profile, request.region.as_deref(), format);
     let mut out = std::io::stdout().lock();

@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, mut args: LoginArgs) -> CliResult<()> {
     };
     let url = match &args.profile {
         Some(profile) => {
-            let request = ctx.credential_request(profile, &args.session)?;
+            let request = ctx.credential_request(profile, &args.session, false)?;
             ctx.runtime()?
                 .block_on(login::login_url(&request.provider, &options))?
         }

@@ -12,7 +12,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> CliResult<()> {
         no_cache: true,
         ..Default::default()
     };
-    let request = ctx.credential_request(&args.profile, &session)?;
+    let request = ctx.credential_request(&args.profile, &session, false)?;
     let mut progress = |event: RotateEvent| match event {
         RotateEvent::Started {
             master,
