@@ -10,7 +10,6 @@
 //! `Zeroizing` where that is public (a test that only compiles while they are).
 
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::Arc;
 use stsvault::config::plan::{Plan, PlanOptions};
 use stsvault::config::{Config, EnvVars, MfaToken, ProfileOverrides, ResolveOptions};
 use stsvault::embed::OpenOptions;
@@ -57,6 +56,23 @@ fn session() -> Credentials {
         session_token: Some(SecretString::from(TOKEN)),
         expiration: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
     }
+}
+
+/// A provider for profile `prod` of `config`, whose master secret is [`MASTER`] in a memory
+/// vault and whose MFA code is [`CODE`].
+fn prod_provider(config: Config, resolve: ResolveOptions) -> CredentialsProvider {
+    let vault = Vault::new(Box::new(MemoryBackend::default()));
+    vault
+        .set_master("prod", &AccessKey::new("AKIA", SecretString::from(MASTER)))
+        .unwrap();
+    CredentialsProvider::builder()
+        .profile("prod")
+        .config(config)
+        .vault(vault)
+        .resolve_options(resolve)
+        .mfa(Fixed::new(SecretString::from(CODE)))
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -142,18 +158,7 @@ fn config_profiles_plans_and_providers_never_show_secrets() {
     debug("Plan", &plan);
     clean("Plan::describe", &plan.describe());
 
-    let vault = Vault::new(Box::new(MemoryBackend::default()));
-    vault
-        .set_master("prod", &AccessKey::new("AKIA", SecretString::from(MASTER)))
-        .unwrap();
-    let provider = CredentialsProvider::builder()
-        .profile("prod")
-        .config(config)
-        .vault(vault)
-        .resolve_options(resolve)
-        .mfa(Fixed::new(SecretString::from(CODE)))
-        .build()
-        .unwrap();
+    let provider = prod_provider(config, resolve);
     debug("CredentialsProvider", &provider);
 }
 
@@ -270,21 +275,13 @@ fn sts_errors_never_show_the_request_secrets() {
         "",
     )
     .unwrap();
-    let vault = Vault::new(Box::new(MemoryBackend::default()));
-    vault
-        .set_master("prod", &AccessKey::new("AKIA", SecretString::from(MASTER)))
-        .unwrap();
-    let provider = CredentialsProvider::builder()
-        .profile("prod")
-        .config(config)
-        .vault(vault)
-        .resolve_options(ResolveOptions {
+    let provider = prod_provider(
+        config,
+        ResolveOptions {
             env: EnvVars::from_pairs([("AWS_VAULT_FILE_PASSPHRASE", PASSPHRASE)]),
             ..ResolveOptions::default()
-        })
-        .mfa_shared(Arc::new(Fixed::new(SecretString::from(CODE))))
-        .build()
-        .unwrap();
+        },
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
