@@ -85,8 +85,9 @@ impl Context {
 
     /// A runtime for the async core calls of one command, on the calling thread: a command
     /// does one thing at a time (the local servers' connections are tasks polled while the
-    /// command waits for its child), and vault I/O and prompts go to tokio's blocking pool, so
-    /// no worker thread needs to be started and handed work on every run.
+    /// command waits for its child), so no worker thread needs to be started and handed work
+    /// on every run. Vault I/O and prompts run inline too, except behind the local servers
+    /// (see [`Context::credential_request`]).
     pub fn runtime(&self) -> CliResult<tokio::runtime::Runtime> {
         Ok(tokio::runtime::Builder::new_current_thread()
             .enable_all()

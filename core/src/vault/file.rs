@@ -111,19 +111,21 @@ impl FileBackend {
 
     fn decrypt(&self, path: &Path, token: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         // A damaged or foreign file is told apart before the passphrase is asked for.
-        jwe::check(token).map_err(|e| token_error(path, e))?;
+        let token = jwe::parse(token).map_err(|e| token_error(path, e))?;
         let passphrase = self.passphrase()?;
-        jwe::decrypt(token, passphrase.expose_secret().as_bytes()).map_err(|e| {
-            if e == JweError::Decrypt {
-                self.forget_passphrase();
-                VaultError::WrongPassphrase {
-                    dir: self.dir.clone(),
-                    path: path.to_path_buf(),
+        token
+            .decrypt(passphrase.expose_secret().as_bytes())
+            .map_err(|e| {
+                if e == JweError::Decrypt {
+                    self.forget_passphrase();
+                    VaultError::WrongPassphrase {
+                        dir: self.dir.clone(),
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    token_error(path, e)
                 }
-            } else {
-                token_error(path, e)
-            }
-        })
+            })
     }
 
     /// Before writing with a passphrase, check it opens an item already there, so one vault

@@ -99,8 +99,9 @@ pub fn encrypt(
     ))
 }
 
-/// The parts of a token, decoded, before any key is derived.
-struct Parts<'a> {
+/// A token parsed and checked, before any key is derived: parsing tells a damaged or foreign
+/// file apart from a wrong passphrase cheaply, before the passphrase is asked for.
+pub struct Token<'a> {
     /// The protected header exactly as it appears in the token (the AAD).
     encoded_header: &'a str,
     iterations: NonZeroU32,
@@ -111,13 +112,8 @@ struct Parts<'a> {
     tag: Vec<u8>,
 }
 
-/// Checks that `token` is a compact JWE of this module's shape without touching the
-/// passphrase, so a damaged or foreign file is told apart from a wrong passphrase cheaply.
-pub fn check(token: &str) -> Result<(), JweError> {
-    parse(token).map(|_| ())
-}
-
-fn parse(token: &str) -> Result<Parts<'_>, JweError> {
+/// Parses `token` as a compact JWE of this module's shape.
+pub fn parse(token: &str) -> Result<Token<'_>, JweError> {
     let token = token.trim();
     let parts: Vec<&str> = token.split('.').collect();
     let [encoded_header, wrapped_cek, iv, ciphertext, tag] = parts[..] else {
@@ -179,7 +175,7 @@ fn parse(token: &str) -> Result<Parts<'_>, JweError> {
     if tag.len() != TAG_LEN {
         return Err(malformed("its authentication tag has the wrong length"));
     }
-    Ok(Parts {
+    Ok(Token {
         encoded_header,
         iterations,
         salt,
@@ -192,31 +188,37 @@ fn parse(token: &str) -> Result<Parts<'_>, JweError> {
 
 /// Decrypts `token` with `passphrase`: the payload, wiped from memory when dropped.
 pub fn decrypt(token: &str, passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>, JweError> {
-    let parts = parse(token)?;
-    let kek = derive_kek(passphrase, parts.iterations, &parts.salt);
-    let kek = key_wrap::KeyEncryptionKey::new(&key_wrap::AES_128, &kek[..])
-        .map_err(|_| JweError::Decrypt)?;
-    let mut cek = Zeroizing::new([0u8; WRAPPED_CEK_LEN]);
-    let cek = kek
-        .unwrap(&parts.wrapped_cek, &mut cek[..])
-        .map_err(|_| JweError::Decrypt)?;
-    if cek.len() != CEK_LEN {
-        return Err(malformed("its content key has the wrong length"));
+    parse(token)?.decrypt(passphrase)
+}
+
+impl Token<'_> {
+    /// Decrypts the token with `passphrase`: the payload, wiped from memory when dropped.
+    pub fn decrypt(&self, passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>, JweError> {
+        let kek = derive_kek(passphrase, self.iterations, &self.salt);
+        let kek = key_wrap::KeyEncryptionKey::new(&key_wrap::AES_128, &kek[..])
+            .map_err(|_| JweError::Decrypt)?;
+        let mut cek = Zeroizing::new([0u8; WRAPPED_CEK_LEN]);
+        let cek = kek
+            .unwrap(&self.wrapped_cek, &mut cek[..])
+            .map_err(|_| JweError::Decrypt)?;
+        if cek.len() != CEK_LEN {
+            return Err(malformed("its content key has the wrong length"));
+        }
+        let key = content_key(cek).map_err(|_| JweError::Decrypt)?;
+        let mut buf = Zeroizing::new(Vec::with_capacity(self.ciphertext.len() + self.tag.len()));
+        buf.extend_from_slice(&self.ciphertext);
+        buf.extend_from_slice(&self.tag);
+        let len = key
+            .open_in_place(
+                aead::Nonce::assume_unique_for_key(self.iv),
+                aead::Aad::from(self.encoded_header.as_bytes()),
+                &mut buf[..],
+            )
+            .map_err(|_| JweError::Decrypt)?
+            .len();
+        buf.truncate(len);
+        Ok(buf)
     }
-    let key = content_key(cek).map_err(|_| JweError::Decrypt)?;
-    let mut buf = Zeroizing::new(Vec::with_capacity(parts.ciphertext.len() + parts.tag.len()));
-    buf.extend_from_slice(&parts.ciphertext);
-    buf.extend_from_slice(&parts.tag);
-    let len = key
-        .open_in_place(
-            aead::Nonce::assume_unique_for_key(parts.iv),
-            aead::Aad::from(parts.encoded_header.as_bytes()),
-            &mut buf[..],
-        )
-        .map_err(|_| JweError::Decrypt)?
-        .len();
-    buf.truncate(len);
-    Ok(buf)
 }
 
 /// PBES2's key-encryption key: PBKDF2-HMAC-SHA256 over `UTF8(alg) || 0x00 || salt`.
@@ -352,7 +354,7 @@ mod tests {
         assert!(malformed(&with_part(&t, 2, |_| B64.encode([0u8; 8]))));
         assert!(malformed(&with_part(&t, 4, |_| B64.encode([0u8; 4]))));
         assert!(malformed(&with_part(&t, 1, |_| B64.encode([0u8; 24]))));
-        assert!(check(&t).is_ok());
+        assert!(parse(&t).is_ok());
     }
 
     /// A token josekit 0.10 wrote (before this module replaced it), as the file backend did:
