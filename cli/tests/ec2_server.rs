@@ -4,7 +4,7 @@
 //! stops. Requests without a session token, with a foreign `Host` or a forwarded token request
 //! are refused.
 
-use stsvault_test_support::{Emulator, Sandbox, assert_success, python};
+use stsvault_test_support::{Sandbox, assert_success, python};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
@@ -61,10 +61,7 @@ fn metadata_address_present() -> bool {
 
 #[test]
 fn boto3_reads_credentials_from_the_metadata_server_which_refuses_strangers() {
-    let emulator = Emulator::start();
-    let user = emulator.setup_user(PROFILE);
-    let mut sandbox =
-        Sandbox::with_mfa_process_profile(&emulator, BIN, PROFILE, &user, "eu-west-2", "");
+    let (emulator, user, mut sandbox) = Sandbox::mfa_process_world(BIN, PROFILE, "eu-west-2");
     let addr = format!("127.0.0.1:{}", free_port());
     sandbox.set_env("STSVAULT_EC2_SERVER_ADDR", addr.clone());
     let proxy = can_run_proxy() && !metadata_address_present();

@@ -25,11 +25,7 @@ print("ECS " + json.dumps({"results": results, "arn": ident["Arn"],
 "#;
 
 fn setup() -> (Emulator, IamUser, Sandbox) {
-    let emulator = Emulator::start();
-    let user = emulator.setup_user(PROFILE);
-    let sandbox =
-        Sandbox::with_mfa_process_profile(&emulator, BIN, PROFILE, &user, "us-east-1", "");
-    (emulator, user, sandbox)
+    Sandbox::mfa_process_world(BIN, PROFILE, "us-east-1")
 }
 
 #[test]

@@ -299,11 +299,7 @@ fn ecs_child_process() {
 // The tests.
 
 fn setup() -> (Emulator, IamUser, Sandbox) {
-    let emulator = Emulator::start();
-    let user = emulator.setup_user(PROFILE);
-    let sandbox =
-        Sandbox::with_mfa_process_profile(&emulator, BIN, PROFILE, &user, "us-east-1", "");
-    (emulator, user, sandbox)
+    Sandbox::mfa_process_world(BIN, PROFILE, "us-east-1")
 }
 
 /// `stsvault exec --ecs-server PROFILE -- <this binary as the command in `mode`>`.

@@ -9,10 +9,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
 
 fn setup() -> (Emulator, IamUser, Sandbox) {
-    let emulator = Emulator::start();
-    let user = emulator.setup_user(PROFILE);
-    let mut sandbox =
-        Sandbox::with_mfa_process_profile(&emulator, BIN, PROFILE, &user, "us-east-1", "");
+    let (emulator, user, mut sandbox) = Sandbox::mfa_process_world(BIN, PROFILE, "us-east-1");
     sandbox.set_env("STSVAULT_ROTATE_WAIT", "4");
     (emulator, user, sandbox)
 }

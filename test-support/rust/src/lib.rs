@@ -464,6 +464,19 @@ impl Sandbox {
         sandbox
     }
 
+    /// A fresh emulator, its IAM user `profile` with a virtual MFA device, and a sandbox with
+    /// [`Sandbox::with_mfa_process_profile`]'s profile for that user in `region`.
+    pub fn mfa_process_world(
+        bin: &str,
+        profile: &str,
+        region: &str,
+    ) -> (Emulator, IamUser, Sandbox) {
+        let emulator = Emulator::start();
+        let user = emulator.setup_user(profile);
+        let sandbox = Sandbox::with_mfa_process_profile(&emulator, bin, profile, &user, region, "");
+        (emulator, user, sandbox)
+    }
+
     /// Writes the config of [`Sandbox::with_mfa_process_profile`] (and the `PYTHONPATH` its
     /// `mfa_process` needs) without storing any keys.
     pub fn write_mfa_process_profile(
