@@ -5,7 +5,6 @@
 mod config {
 
     use std::collections::BTreeSet;
-    use std::path::Path;
     use std::time::Duration;
 
     use stsvault::config::{
@@ -573,7 +572,7 @@ sso_registration_scopes = sso:account:access
 
     #[test]
     fn real_world_file_parses_and_resolves() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config");
+        let dir = stsvault_test_support::repo_root().join("core/tests/fixtures/config");
         let c = Config::from_paths(
             &dir.join("real_world_config"),
             &dir.join("real_world_credentials"),

@@ -10,12 +10,24 @@ use std::time::{Duration, Instant};
 
 pub mod services;
 
-/// The repository root.
+/// The repository root: the nearest directory at or above the running test's package (cargo
+/// and nextest set `CARGO_MANIFEST_DIR` when they run a test), else above the working
+/// directory, that holds the workspace's `Cargo.lock` and `test-support/`.
+///
+/// Found at run time, not baked in with `env!`: the shared target directory reuses this crate's
+/// build across checkouts of the repository, and a path compiled into it would name whichever
+/// checkout built it first.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| PathBuf::from("../.."))
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let start = start.canonicalize().unwrap_or(start);
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file() && dir.join("test-support").is_dir())
+        .map(Path::to_path_buf)
+        .unwrap_or(start)
 }
 
 /// The Python with the emulator's requirements: `$STSVAULT_PYTHON`, else the repo's `.venv`,
