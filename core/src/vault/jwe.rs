@@ -2,11 +2,13 @@
 //! content key wrapped by `PBES2-HS256+A128KW` (RFC 7518 §4.8: PBKDF2-HMAC-SHA256 of the
 //! passphrase, then AES-128 key wrap) and the payload sealed by `A256GCM` (§5.3).
 //!
-//! The primitives are aws-lc-rs's, the crypto library already linked for TLS; this module only
-//! puts them together the way the RFCs say. It replaced josekit, whose PBKDF2 goes through
-//! OpenSSL 3 and cost a warm `stsvault export` about three times as long (see benches/README.md).
+//! The primitives are aws-lc-rs's, the crypto library already linked for TLS, except PBKDF2
+//! (see [`super::pbkdf2`]); this module only puts them together the way the RFCs say. It
+//! replaced josekit, whose PBKDF2 goes through OpenSSL 3 and cost a warm `stsvault export` about
+//! three times as long (see benches/README.md).
 
-use aws_lc_rs::{aead, key_wrap, key_wrap::KeyWrap, pbkdf2, rand};
+use super::pbkdf2;
+use aws_lc_rs::{aead, key_wrap, key_wrap::KeyWrap, rand};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use std::num::NonZeroU32;
@@ -227,14 +229,9 @@ fn derive_kek(passphrase: &[u8], iterations: NonZeroU32, salt: &[u8]) -> Zeroizi
     salt_input.extend_from_slice(ALG.as_bytes());
     salt_input.push(0);
     salt_input.extend_from_slice(salt);
+    let block = pbkdf2::derive_block(passphrase, &salt_input, iterations);
     let mut kek = Zeroizing::new([0u8; KEK_LEN]);
-    pbkdf2::derive(
-        pbkdf2::PBKDF2_HMAC_SHA256,
-        iterations,
-        &salt_input,
-        passphrase,
-        &mut kek[..],
-    );
+    kek.copy_from_slice(&block[..KEK_LEN]);
     kek
 }
 

@@ -25,6 +25,7 @@ mod native;
 mod open;
 #[cfg(unix)]
 mod pass;
+mod pbkdf2;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod secret_service;
 mod session_key;
