@@ -12,9 +12,8 @@
 
 use sha2::digest::consts::U64;
 use sha2::digest::generic_array::GenericArray;
-use sha2::{Digest, Sha256};
 use std::num::NonZeroU32;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// SHA-256's block size, which is also HMAC's padded key size.
 const BLOCK: usize = 64;
@@ -28,6 +27,9 @@ const IV: [u32; 8] = [
 
 /// The first 32-byte block (`T_1`) of PBKDF2-HMAC-SHA256 of `password` and `salt` over
 /// `iterations` rounds; a derived key of up to 32 bytes is its prefix.
+///
+/// Everything derived from the password (the padded key, both pad states, every `U_i`) lives
+/// in buffers zeroed on drop; no hasher object holds a copy.
 pub fn derive_block(
     password: &[u8],
     salt: &[u8],
@@ -36,7 +38,9 @@ pub fn derive_block(
     // HMAC's key: the password, or its digest when longer than a block, zero-padded.
     let mut key = Zeroizing::new([0u8; BLOCK]);
     if password.len() > BLOCK {
-        key[..OUTPUT_LEN].copy_from_slice(&Sha256::digest(password));
+        let mut digest = Zeroizing::new(IV);
+        hash_rest(&mut digest, 0, password);
+        fill(&mut key, &digest);
     } else {
         key[..password.len()].copy_from_slice(password);
     }
@@ -49,24 +53,21 @@ pub fn derive_block(
     let inner_start = Zeroizing::new(state_after(&ipad));
     let outer_start = Zeroizing::new(state_after(&opad));
 
-    // U_1 = HMAC(password, salt || INT(1)); the salt makes its message of any length.
-    let mut inner = Sha256::new();
-    inner.update(&ipad[..]);
-    inner.update(salt);
-    inner.update(1u32.to_be_bytes());
-    let mut inner_digest = inner.finalize();
-    let mut outer = Sha256::new();
-    outer.update(&opad[..]);
-    outer.update(inner_digest);
-    let mut u1 = outer.finalize();
-    let mut u = Zeroizing::new(words(&u1));
-    inner_digest.as_mut_slice().zeroize();
-    u1.as_mut_slice().zeroize();
+    // U_1's inner hash is over `salt || INT(1)`, a message of any length; every other hash is
+    // of one 32-byte digest and takes exactly one block.
+    let mut state = Zeroizing::new(*inner_start);
+    let mut first = Zeroizing::new(Vec::with_capacity(salt.len() + 4));
+    first.extend_from_slice(salt);
+    first.extend_from_slice(&1u32.to_be_bytes());
+    hash_rest(&mut state, BLOCK, &first);
+
+    let mut block = Zeroizing::new(digest_block());
+    let mut u = Zeroizing::new(*outer_start);
+    fill(&mut block, &state);
+    sha2::compress256(&mut u, std::slice::from_ref(as_block(&block)));
+    let mut t = Zeroizing::new(*u);
 
     // U_i = HMAC(password, U_{i-1}): one block each for the inner and the outer hash.
-    let mut t = Zeroizing::new(*u);
-    let mut block = Zeroizing::new(digest_block());
-    let mut state = Zeroizing::new([0u32; 8]);
     for _ in 1..iterations.get() {
         fill(&mut block, &u);
         *state = *inner_start;
@@ -86,6 +87,20 @@ pub fn derive_block(
     out
 }
 
+/// Finishes a SHA-256 whose `state` has already taken `hashed` bytes (whole blocks): `message`,
+/// then the padding for a total of `hashed + message.len()` bytes.
+fn hash_rest(state: &mut [u32; 8], hashed: usize, message: &[u8]) {
+    let total_bits = ((hashed + message.len()) as u64) * 8;
+    let padded_len = (message.len() + 1 + 8).div_ceil(BLOCK) * BLOCK;
+    let mut padded = Zeroizing::new(vec![0u8; padded_len]);
+    padded[..message.len()].copy_from_slice(message);
+    padded[message.len()] = 0x80;
+    padded[padded_len - 8..].copy_from_slice(&total_bits.to_be_bytes());
+    for chunk in padded.chunks_exact(BLOCK) {
+        sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(chunk)));
+    }
+}
+
 /// The SHA-256 state after compressing one block from the initial state.
 fn state_after(block: &[u8; BLOCK]) -> [u32; 8] {
     let mut state = IV;
@@ -102,20 +117,12 @@ fn digest_block() -> [u8; BLOCK] {
     block
 }
 
-/// Writes `digest` (a SHA-256 state, big-endian) as the message of a [`digest_block`].
+/// Writes `digest` (a SHA-256 state, big-endian) over the first 32 bytes of `block`: the
+/// message of a [`digest_block`], or a long password's digest as HMAC's key.
 fn fill(block: &mut [u8; BLOCK], digest: &[u32; 8]) {
     for (chunk, word) in block[..OUTPUT_LEN].chunks_exact_mut(4).zip(digest.iter()) {
         chunk.copy_from_slice(&word.to_be_bytes());
     }
-}
-
-/// A digest's bytes as SHA-256 state words.
-fn words(digest: &[u8]) -> [u32; 8] {
-    let mut w = [0u32; 8];
-    for (word, chunk) in w.iter_mut().zip(digest.chunks_exact(4)) {
-        *word = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-    }
-    w
 }
 
 fn as_block(block: &[u8; BLOCK]) -> &GenericArray<u8, U64> {
