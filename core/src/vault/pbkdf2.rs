@@ -28,8 +28,9 @@ const IV: [u32; 8] = [
 /// The first 32-byte block (`T_1`) of PBKDF2-HMAC-SHA256 of `password` and `salt` over
 /// `iterations` rounds; a derived key of up to 32 bytes is its prefix.
 ///
-/// Everything derived from the password (the padded key, both pad states, every `U_i`) lives
-/// in buffers zeroed on drop; no hasher object holds a copy.
+/// What is derived from the password (the padded key, both pad states, the `U_i` and their
+/// sum) is held in buffers zeroed on drop; the only copies left are the loop's per-iteration
+/// temporaries (a block and an inner state) on the stack, overwritten by later calls.
 pub fn derive_block(
     password: &[u8],
     salt: &[u8],
@@ -40,7 +41,7 @@ pub fn derive_block(
     if password.len() > BLOCK {
         let mut digest = Zeroizing::new(IV);
         hash_rest(&mut digest, 0, password);
-        fill(&mut key, &digest);
+        write_be(&mut key[..OUTPUT_LEN], &digest);
     } else {
         key[..password.len()].copy_from_slice(password);
     }
@@ -55,36 +56,58 @@ pub fn derive_block(
 
     // U_1's inner hash is over `salt || INT(1)`, a message of any length; every other hash is
     // of one 32-byte digest and takes exactly one block.
-    let mut state = Zeroizing::new(*inner_start);
+    let mut inner = Zeroizing::new(*inner_start);
     let mut first = Zeroizing::new(Vec::with_capacity(salt.len() + 4));
     first.extend_from_slice(salt);
     first.extend_from_slice(&1u32.to_be_bytes());
-    hash_rest(&mut state, BLOCK, &first);
-
-    let mut block = Zeroizing::new(digest_block());
-    let mut u = Zeroizing::new(*outer_start);
-    fill(&mut block, &state);
-    sha2::compress256(&mut u, std::slice::from_ref(as_block(&block)));
+    hash_rest(&mut inner, BLOCK, &first);
+    let mut u = Zeroizing::new(after_digest(&outer_start, &inner));
     let mut t = Zeroizing::new(*u);
+    iterate(
+        &inner_start,
+        &outer_start,
+        &mut u,
+        &mut t,
+        iterations.get() - 1,
+    );
 
-    // U_i = HMAC(password, U_{i-1}): one block each for the inner and the outer hash.
-    for _ in 1..iterations.get() {
-        fill(&mut block, &u);
-        *state = *inner_start;
-        sha2::compress256(&mut state, std::slice::from_ref(as_block(&block)));
-        fill(&mut block, &state);
+    let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
+    write_be(&mut out[..], &t);
+    out
+}
+
+/// Writes a SHA-256 `state` as its 32-byte big-endian digest into `out`.
+fn write_be(out: &mut [u8], state: &[u32; 8]) {
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state.iter()) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+}
+
+/// `rounds` more iterations, each `u = HMAC(password, u)` XORed into `t`.
+fn iterate(
+    inner_start: &[u32; 8],
+    outer_start: &[u32; 8],
+    u: &mut [u32; 8],
+    t: &mut [u32; 8],
+    rounds: u32,
+) {
+    for _ in 0..rounds {
+        let mut inner = *inner_start;
+        sha2::compress256(&mut inner, &[digest_block(u)]);
         *u = *outer_start;
-        sha2::compress256(&mut u, std::slice::from_ref(as_block(&block)));
+        sha2::compress256(u, &[digest_block(&inner)]);
         for (t, u) in t.iter_mut().zip(u.iter()) {
             *t ^= u;
         }
     }
+}
 
-    let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
-    for (chunk, word) in out.chunks_exact_mut(4).zip(t.iter()) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
-    out
+/// The SHA-256 state after `start` (one block already hashed) takes a 32-byte `digest` as the
+/// rest of its message: one compression of a [`digest_block`].
+fn after_digest(start: &[u32; 8], digest: &[u32; 8]) -> [u32; 8] {
+    let mut state = *start;
+    sha2::compress256(&mut state, &[digest_block(digest)]);
+    state
 }
 
 /// Finishes a SHA-256 whose `state` has already taken `hashed` bytes (whole blocks): `message`,
@@ -108,21 +131,16 @@ fn state_after(block: &[u8; BLOCK]) -> [u32; 8] {
     state
 }
 
-/// A block holding a 32-byte message that follows one block already hashed: the message,
-/// then SHA-256's padding for a total length of 96 bytes (768 bits).
-fn digest_block() -> [u8; BLOCK] {
-    let mut block = [0u8; BLOCK];
+/// A block holding `digest` (a SHA-256 state, big-endian) as a 32-byte message that follows
+/// one block already hashed: the digest, then SHA-256's padding for a total length of 96 bytes
+/// (768 bits).
+fn digest_block(digest: &[u32; 8]) -> GenericArray<u8, U64> {
+    let mut block = GenericArray::<u8, U64>::default();
+    write_be(&mut block[..OUTPUT_LEN], digest);
     block[OUTPUT_LEN] = 0x80;
-    block[BLOCK - 8..].copy_from_slice(&(((BLOCK + OUTPUT_LEN) * 8) as u64).to_be_bytes());
+    // The length, 768 bits, big-endian in the last 8 bytes: 0x0300.
+    block[BLOCK - 2] = 0x03;
     block
-}
-
-/// Writes `digest` (a SHA-256 state, big-endian) over the first 32 bytes of `block`: the
-/// message of a [`digest_block`], or a long password's digest as HMAC's key.
-fn fill(block: &mut [u8; BLOCK], digest: &[u32; 8]) {
-    for (chunk, word) in block[..OUTPUT_LEN].chunks_exact_mut(4).zip(digest.iter()) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
 }
 
 fn as_block(block: &[u8; BLOCK]) -> &GenericArray<u8, U64> {
