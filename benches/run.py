@@ -9,7 +9,7 @@ N times, variants alternating so drift hits all alike; medians and ratios to sts
 - warm credentials in a fresh process: `stsvault export --format json P` with a cached session,
   vs botocore (`boto3.Session(profile_name=S).get_credentials()`) and the AWS CLI
   (`aws configure list`) reading the same session credentials from ~/.aws/credentials, vs
-  awsume when it is installed;
+  awsume (`awsumepy`) when it is installed;
 - a Python process: the `stsvault` binding vs `credential_process = stsvault export …` through
   botocore vs botocore's static-profile baseline;
 - a Node process: the binding's `fromVault` vs `fromIni` on the static profile vs `fromProcess`
@@ -195,8 +195,10 @@ def compare(bench: Bench, variants: dict[str, tuple[list[str], Path | None]], ru
 
 
 def awsume_command(bench: Bench) -> list[str] | None:
-    exe = Path(bench.python).with_name("awsume")
-    return [str(exe), "static", "--output-profile", "static"] if exe.exists() else None
+    """awsume's Python half, `awsumepy P`: what the `awsume` shell function runs and then reads
+    the credentials from (it prints them on one line). None when awsume is not installed."""
+    exe = Path(bench.python).with_name("awsumepy")
+    return [str(exe), "static"] if exe.exists() else None
 
 
 def warm_process(bench: Bench, runs: int) -> dict:
@@ -210,7 +212,7 @@ def warm_process(bench: Bench, runs: int) -> dict:
     }
     awsume = awsume_command(bench)
     if awsume:
-        variants["awsume"] = (awsume, None)
+        variants["awsume (awsumepy)"] = (awsume, None)
     # The AWS CLI prints the key id masked (****************ABCD): match its last four characters.
     return compare(bench, variants, runs, key[-4:])
 
