@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use stsvault_test_support::{
     Emulator, IamUser, Sandbox, WHOAMI_PY, assert_success, contains_secret, files_containing,
-    files_under, python, three_valid_codes, whoami,
+    files_under, output_with_stdin, python, three_valid_codes, whoami,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
@@ -31,20 +31,10 @@ fn the_scanner_finds_secrets_inside_base64_at_every_alignment() {
     for prefix in ["", "a", "ab", "abc", "{\"SecretAccessKey\":\""] {
         let text = format!("{prefix}{secret}\", \"more\": 1}}");
         for flags in [["-w0", "--base64"], ["-w0", "--base64url"]] {
-            let mut child = std::process::Command::new("basenc")
-                .args(flags)
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
-            let out = child.wait_with_output().unwrap();
+            let out = output_with_stdin(
+                std::process::Command::new("basenc").args(flags),
+                text.as_bytes(),
+            );
             assert!(
                 contains_secret(&out.stdout, secret),
                 "{prefix:?} {flags:?}: {}",

@@ -10,6 +10,7 @@ use std::process::Command;
 use stsvault::vault::*;
 use stsvault::{AccessKey, Credentials};
 use stsvault_test_support::services::{GnomeKeyring, KWalletDaemon, PassStore, SessionBus};
+use stsvault_test_support::{assert_success, output_with_stdin};
 
 /// Names that exercise escaping in every backend: unicode, spaces, `/`, `%`, `:`, `,`, and
 /// aws-vault's session item names.
@@ -210,25 +211,15 @@ fn secret_service_items_are_laid_out_as_aws_vault_reads_them() {
 
     // An item written by another client in aws-vault's layout is found.
     let mut store = k.secret_tool();
-    store
-        .args([
-            "store",
-            "--collection=/org/freedesktop/secrets/collection/awsvault",
-            "--label=dev",
-            "profile",
-            "dev",
-        ])
-        .stdin(std::process::Stdio::piped());
-    let mut child = store.spawn().unwrap();
-    use std::io::Write;
+    store.args([
+        "store",
+        "--collection=/org/freedesktop/secrets/collection/awsvault",
+        "--label=dev",
+        "profile",
+        "dev",
+    ]);
     let dev = r#"{"Key":"dev","Data":"eyJBY2Nlc3NLZXlJRCI6IkFLSUFERVYiLCJTZWNyZXRBY2Nlc3NLZXkiOiJ4In0=","Label":"","Description":""}"#;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(dev.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    assert_success(&output_with_stdin(&mut store, dev.as_bytes()));
     assert_eq!(vault.master_names().unwrap(), ["dev", "prod"]);
     assert_eq!(
         vault.get_master("dev").unwrap().unwrap().access_key_id,

@@ -6,10 +6,10 @@ use chrono::{TimeZone, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use stsvault::vault::{FileBackend, SessionKey, Vault, VaultError};
 use stsvault::{AccessKey, Credentials};
-use stsvault_test_support::{python, repo_root};
+use stsvault_test_support::{assert_success, output_with_stdin, python, repo_root};
 
 const PASS: &str = "correct horse battery staple";
 
@@ -173,22 +173,11 @@ fn fixture_tool() -> Command {
 #[test]
 fn items_written_now_by_joserfc_open_here() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = fixture_tool()
-        .args(["write"])
-        .arg(tmp.path())
-        .arg("ünï/côdé")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"AccessKeyID":"AKIAJOSERFC","SecretAccessKey":"from-python","SessionToken":"","Source":"","CanExpire":false,"Expires":"0001-01-01T00:00:00Z"}"#)
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let out = output_with_stdin(
+        fixture_tool().args(["write"]).arg(tmp.path()).arg("ünï/côdé"),
+        br#"{"AccessKeyID":"AKIAJOSERFC","SecretAccessKey":"from-python","SessionToken":"","Source":"","CanExpire":false,"Expires":"0001-01-01T00:00:00Z"}"#,
+    );
+    assert_success(&out);
     let v = open(tmp.path(), PASS);
     assert_eq!(v.master_names().unwrap(), vec!["ünï/côdé".to_string()]);
     assert_eq!(

@@ -281,6 +281,22 @@ pub(crate) fn stop_child(child: &mut Child, grace: Duration) {
     let _ = child.wait();
 }
 
+/// Runs `cmd` with `input` on its stdin (then closed) and returns what it printed and how it
+/// ended; stdout and stderr are captured.
+pub fn output_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {:?}: {e}", cmd.get_program()));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input).expect("writing the child's stdin");
+    }
+    child.wait_with_output().expect("waiting for the child")
+}
+
 /// Asserts that a command succeeded, showing its output when it did not.
 pub fn assert_success(out: &Output) {
     assert!(
