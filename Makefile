@@ -10,7 +10,7 @@ PY := $(CURDIR)/.venv/bin/python
 export STSVAULT_PYTHON := $(PY)
 STSVAULT := $(CARGO_TARGET_DIR)/debug/stsvault
 
-.PHONY: all deps build test test-rust test-emulator test-python python-wheel test-node node-addon bench bench-smoke lint cross-check demo clean fuzz-deps fuzz fuzz-smoke
+.PHONY: all deps build dist dist-x86_64 dist-check test test-rust test-emulator test-python python-wheel test-node node-addon bench bench-smoke lint cross-check demo clean fuzz-deps fuzz fuzz-smoke
 
 all: build
 
@@ -34,7 +34,7 @@ cross-check:
 	done
 
 test: build
-	$(MAKE) --no-print-directory test-rust test-emulator test-python test-node bench-smoke fuzz-smoke FUZZ_SMOKE_SECONDS=15
+	$(MAKE) --no-print-directory test-rust test-emulator test-python test-node bench-smoke fuzz-smoke dist-check FUZZ_SMOKE_SECONDS=15
 
 test-rust:
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
@@ -78,6 +78,39 @@ bench: deps python-wheel node-addon
 bench-smoke: build
 	cargo test -p stsvault --bench hot_paths
 	$(PY) benches/run.py --smoke --stsvault $(STSVAULT)
+
+# Release artifacts (release/build.sh): every Linux one into dist/ with SHA256SUMS, in the release
+# profile; macOS and Windows ones come from .github/workflows/release.yml. `make dist-check`
+# (part of `make test`) builds the x86_64 Linux ones, installs them the way a user would (the
+# static binary into a bin dir and an empty root, the wheel with pip, the npm tarballs with npm,
+# the CLI with cargo install) with no Rust toolchain on PATH and the build dirs hidden, and drives
+# the seed's story through each against the emulator.
+RELEASE := bash release/build.sh
+DIST := $(CURDIR)/dist
+export DIST_DIR := $(DIST)
+CHECK_ROOT := $(CURDIR)/.tmp/dist-check
+dist-x86_64: deps
+	rm -rf $(DIST)
+	$(RELEASE) cli x86_64-unknown-linux-musl
+	$(RELEASE) wheel x86_64-unknown-linux-gnu
+	$(RELEASE) node x86_64-unknown-linux-gnu
+	$(RELEASE) node-main
+	$(RELEASE) sums
+
+dist: dist-x86_64
+	$(RELEASE) cli aarch64-unknown-linux-musl
+	$(RELEASE) wheel aarch64-unknown-linux-gnu
+	$(RELEASE) wheel x86_64-unknown-linux-musl
+	$(RELEASE) sdist
+	$(RELEASE) node aarch64-unknown-linux-gnu
+	$(RELEASE) node x86_64-unknown-linux-musl
+	$(RELEASE) crates
+	$(RELEASE) sums
+
+dist-check: dist-x86_64
+	rm -rf $(CHECK_ROOT)
+	cargo install --locked --quiet --path cli --root $(CHECK_ROOT)/cargo --target x86_64-unknown-linux-musl
+	STSVAULT_CARGO_ROOT=$(CHECK_ROOT)/cargo bash release/check.sh
 
 demo: build
 	@bash test-support/demo.sh "$(STSVAULT)"
