@@ -83,7 +83,7 @@ build_wheel() {
     *-linux-musl) compat=(--zig --compatibility musllinux_1_2) ;;
   esac
   say "Python wheel for $target"
-  (cd bindings-python && maturin build --release --locked --target "$target" "${compat[@]}" --out "$dist")
+  (cd bindings-python && maturin build --release --locked --target "$target" ${compat[@]+"${compat[@]}"} --out "$dist")
 }
 
 build_sdist() {

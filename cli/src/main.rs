@@ -51,16 +51,27 @@ fn kingpin_completion() -> Option<ExitCode> {
 }
 
 /// `--debug` logs to stderr; the log never contains secrets (core only logs masked key ids).
+/// The filter is a fixed list of targets, not a parsed directive string, so the binary carries
+/// no regex engine.
 fn init_tracing(debug: bool) {
+    use tracing::Level;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = if debug {
-        "stsvault=debug,stsvault_cli=debug"
+        Targets::new()
+            .with_target("stsvault", Level::DEBUG)
+            .with_target("stsvault_cli", Level::DEBUG)
+            .with_default(Level::WARN)
     } else {
-        "warn"
+        Targets::new().with_default(Level::WARN)
     };
-    let _ = tracing_subscriber::fmt()
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_target(false)
-        .without_time()
+        .without_time();
+    let _ = tracing_subscriber::registry()
+        .with(output)
+        .with(filter)
         .try_init();
 }
