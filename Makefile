@@ -23,6 +23,8 @@ build: deps
 lint: build
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	command -v shellcheck >/dev/null  # actionlint checks run: blocks only when shellcheck is there
+	$(CURDIR)/.venv/bin/actionlint .github/workflows/release.yml
 
 # The macOS Keychain and Windows Credential Manager stores, type-checked and linted for their
 # targets (core itself builds C for TLS and JOSE, which cannot be cross-compiled here).
@@ -61,7 +63,7 @@ test-python: python-wheel
 # next to its JavaScript layer; node's test runner drives the package as a program requires it.
 export STSVAULT_BIN := $(STSVAULT)
 node-addon: deps
-	cd bindings-node && npx --no-install napi build --platform --js native.js --dts native.d.ts
+	cd bindings-node && npx --no-install napi build --platform --no-js --dts native.d.ts
 
 test-node: node-addon
 	cd bindings-node && node --test --test-concurrency=1 test/
@@ -89,7 +91,7 @@ RELEASE := bash release/build.sh
 DIST := $(CURDIR)/dist
 export DIST_DIR := $(DIST)
 CHECK_ROOT := $(CURDIR)/.tmp/dist-check
-dist-x86_64: deps
+dist-x86_64: deps node-addon
 	rm -rf $(DIST)
 	$(RELEASE) cli x86_64-unknown-linux-musl
 	$(RELEASE) wheel x86_64-unknown-linux-gnu
