@@ -97,17 +97,22 @@ build_node() {
   pkg=bindings-node/npm/$platform
   [ -f "$pkg/package.json" ] || die "no package for $platform in $pkg"
   say "Node addon for $platform ($target)"
+  # cargo-zigbuild's linker wrapper is not maturin's, and cargo rebuilds every crate when the
+  # linker changes: the addons get a target dir of their own so the wheels' builds stay fresh.
+  local target_dir=$CARGO_TARGET_DIR
+  [[ "$target" == *-linux-* ]] && target_dir=$CARGO_TARGET_DIR/zigbuild
   case "$target" in
     # A .node file is loaded with dlopen: on musl it links musl's libc.so, not a static libc.
-    *-linux-musl) RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=-crt-static" cargo_release "$target" -p stsvault-node ;;
-    *) cargo_release "$target" -p stsvault-node ;;
+    *-linux-musl) CARGO_TARGET_DIR=$target_dir RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=-crt-static" \
+                    cargo_release "$target" -p stsvault-node ;;
+    *) CARGO_TARGET_DIR=$target_dir cargo_release "$target" -p stsvault-node ;;
   esac
   case "$target" in
     *-apple-darwin) lib=libstsvault_node.dylib ;;
     *-windows-*) lib=stsvault_node.dll ;;
     *) lib=libstsvault_node.so ;;
   esac
-  install -m 0755 "$CARGO_TARGET_DIR/$target/release/$lib" "$pkg/stsvault.$platform.node"
+  install -m 0755 "$target_dir/$target/release/$lib" "$pkg/stsvault.$platform.node"
   (cd "$pkg" && npm pack --silent --pack-destination "$dist" >/dev/null)
 }
 

@@ -24,6 +24,7 @@ pub mod export;
 pub mod fuzzing;
 mod http;
 pub mod login;
+mod private_fs;
 pub mod prompt;
 pub mod provider;
 pub mod rotate;

@@ -61,7 +61,7 @@ def test_seed_story_with_the_downloaded_binary(sandbox: Sandbox, stsvault: Path)
     assert identity["access_key_id"] == session["issued_access_key_id"], "the command got the session, not the keys"
 
     # export --format json as boto3's credential_process: the cached session, no prompt.
-    sandbox.profile(extra=f"[profile via-process]\ncredential_process = {stsvault} export --format json sls-administrator\n")
+    sandbox.profile(extra=f"[profile via-process]\ncredential_process = {stsvault} export --format json sls-administrator\nregion = us-east-1\n")
     mark = len(sandbox.emulator.calls())
     whoami = sandbox.run(
         PY, "-c",
@@ -87,7 +87,7 @@ def test_runs_in_an_empty_root(sandbox: Sandbox, stsvault: Path, tmp_path: Path)
     env = Sandbox(home=Path("/home"), emulator=sandbox.emulator, user=sandbox.user).env(PATH="/")
     env["AWS_ACCESS_KEY_ID"] = sandbox.user["access_key_id"]
     env["AWS_SECRET_ACCESS_KEY"] = sandbox.user["secret_access_key"]
-    chroot = ["chroot", str(root), "/stsvault"]
+    chroot = [shutil.which("chroot") or "/usr/sbin/chroot", str(root), "/stsvault"]
     out = subprocess.run([*chroot, "add", "--env", "sls-administrator"], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stderr
     del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]

@@ -3,9 +3,9 @@
 //! read the session it cached. The lock belongs to an open file, so a holder that crashes
 //! releases it at once; no stale lock files can keep anyone waiting.
 
+use crate::private_fs::{create_private_dir, private_open_options};
 use crate::vault::SessionKey;
-use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 
 /// Held while fetching one session; released when dropped.
@@ -46,20 +46,15 @@ pub fn acquire(key: &SessionKey, on_wait: impl FnOnce()) -> std::io::Result<Opti
         tracing::debug!("no directory for lock files; fetching without single flight");
         return Ok(None);
     };
-    if let Err(e) = std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-    {
+    if let Err(e) = create_private_dir(&dir) {
         tracing::debug!(dir = %dir.display(), error = %e, "cannot create the lock directory; fetching without single flight");
         return Ok(None);
     }
     let path = dir.join(lock_name(key));
-    let file = OpenOptions::new()
+    let file = private_open_options()
         .create(true)
         .truncate(false)
         .write(true)
-        .mode(0o600)
         .open(&path)?;
     match file.try_lock() {
         Ok(()) => {}

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::ConfigError;
 use super::files::Config;
 use super::ini::IniFile;
+use crate::private_fs::{create_private_dir, set_private};
 
 impl Config {
     /// Appends `[profile NAME]` (`[default]` for `default`) with `keys` to the config file, or,
@@ -195,31 +196,6 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), ConfigError> {
     tmp.persist(&target)
         .map_err(|e| e.error)
         .map_err(write_err(&target))?;
-    Ok(())
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-#[cfg(unix)]
-fn set_private(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-}
-
-#[cfg(not(unix))]
-fn set_private(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 

@@ -6,10 +6,10 @@
 
 use super::jwe::{self, JweError};
 use super::{Backend, Item, VaultError, item_json};
+use crate::private_fs::{create_private_dir, private_tempfile};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 use std::num::NonZeroU32;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use zeroize::Zeroizing;
@@ -80,11 +80,9 @@ impl FileBackend {
         match std::fs::metadata(&self.dir) {
             Ok(m) if m.is_dir() => Ok(()),
             Ok(_) => Err(VaultError::NotADirectory(self.dir.clone())),
-            Err(_) => std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&self.dir)
-                .map_err(|e| VaultError::io("creating", &self.dir, e)),
+            Err(_) => {
+                create_private_dir(&self.dir).map_err(|e| VaultError::io("creating", &self.dir, e))
+            }
         }
     }
 
@@ -267,9 +265,8 @@ fn sweep_stale_temp_files(dir: &Path) {
 
 /// Writes `bytes` to `path` so readers see the old or the new file, never half of one.
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
-    let mut tmp = tempfile::Builder::new()
+    let mut tmp = private_tempfile()
         .prefix(TEMP_PREFIX)
-        .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(|e| VaultError::io("creating a temporary file in", dir, e))?;
     tmp.write_all(bytes)
