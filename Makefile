@@ -101,6 +101,7 @@ dist-x86_64: deps node-addon
 
 dist: dist-x86_64
 	$(RELEASE) cli aarch64-unknown-linux-musl
+	$(RELEASE) cli x86_64-pc-windows-gnu
 	$(RELEASE) wheel aarch64-unknown-linux-gnu
 	$(RELEASE) wheel x86_64-unknown-linux-musl
 	$(RELEASE) sdist

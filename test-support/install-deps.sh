@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(pkg-config ca-certificates time python3-venv dbus dbus-x11 gnome-keyring keyutils libsecret-tools pass gnupg libkf5wallet-bin zsh fish python3-dev
-  musl-tools file shellcheck)
+  musl-tools file shellcheck gcc-mingw-w64-x86-64)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 command -v cc >/dev/null 2>&1 || packages+=(build-essential)

@@ -6,10 +6,13 @@ use super::CliResult;
 use crate::args::ExecArgs;
 use crate::context::Context;
 use std::io::IsTerminal;
+#[cfg(unix)]
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
+#[cfg(unix)]
+use stsvault::Credentials;
+use stsvault::export;
 use stsvault::server::{Ec2MetadataServer, EcsServer, proxy};
-use stsvault::{Credentials, export};
 
 /// Variables that could carry other credentials into the child; removed as aws-vault does.
 const CLEARED: [&str; 8] = [
@@ -44,13 +47,24 @@ pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let program = program_of(&args);
-    let mut cmd = Command::new(&program);
-    cmd.args(&args.args);
-    set_env(&mut cmd, &args.profile, region.as_deref(), &creds);
-    tracing::debug!(program = %program, "exec");
-    let err = cmd.exec();
-    Err(format!("couldn't run `{program}`: {err}").into())
+    #[cfg(unix)]
+    {
+        let program = program_of(&args);
+        let mut cmd = Command::new(&program);
+        cmd.args(&args.args);
+        set_env(&mut cmd, &args.profile, region.as_deref(), &creds);
+        tracing::debug!(program = %program, "exec");
+        let err = cmd.exec();
+        Err(format!("couldn't run `{program}`: {err}").into())
+    }
+    // Windows has no exec(2): the command runs as a child, as aws-vault runs it there, and its
+    // exit code becomes ours.
+    #[cfg(not(unix))]
+    {
+        let pairs = export::env_pairs(&creds, region.as_deref());
+        let env: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_child(&ctx.runtime()?, &args, region.as_deref(), &env, &[])
+    }
 }
 
 /// The command to run: the one given, else the user's shell.
@@ -151,7 +165,10 @@ impl Ec2Proxy {
         };
         let upstream = upstream.to_string();
         // SAFETY: geteuid(2) has no preconditions and touches no memory.
+        #[cfg(unix)]
         let root = unsafe { libc::geteuid() } == 0;
+        #[cfg(not(unix))]
+        let root = false;
         let started = if root {
             Command::new(&exe)
                 .args(["proxy", "--upstream", &upstream])
@@ -210,7 +227,10 @@ impl Ec2Proxy {
                 runtime.block_on(proxy::stop());
             }
             Ec2Proxy::Child(mut child) => {
+                #[cfg(unix)]
                 send_signal(Some(child.id()), libc::SIGTERM);
+                #[cfg(not(unix))]
+                let _ = child.kill();
                 let _ = child.wait();
             }
         }
@@ -227,7 +247,6 @@ fn run_child(
     env: &[(&str, &str)],
     removed: &[&str],
 ) -> CliResult<ExitCode> {
-    use std::os::unix::process::ExitStatusExt;
     let program = program_of(args);
     let mut cmd = tokio::process::Command::new(&program);
     cmd.args(&args.args);
@@ -246,26 +265,50 @@ fn run_child(
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("couldn't run `{program}`: {e}"))?;
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        let mut interrupt =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-        loop {
-            tokio::select! {
-                status = child.wait() => return Ok::<_, Box<dyn std::error::Error>>(status?),
-                _ = term.recv() => send_signal(child.id(), libc::SIGTERM),
-                // The terminal sends Ctrl-C to the command too; the command decides.
-                _ = interrupt.recv() => {}
-            }
-        }
+        Ok::<_, Box<dyn std::error::Error>>(wait_passing_signals(&mut child).await?)
     })?;
-    let code = status
-        .code()
-        .or_else(|| status.signal().map(|s| 128 + s))
-        .unwrap_or(1);
-    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+    let code = status.code();
+    #[cfg(unix)]
+    let code = code.or_else(|| {
+        use std::os::unix::process::ExitStatusExt;
+        status.signal().map(|s| 128 + s)
+    });
+    Ok(ExitCode::from(u8::try_from(code.unwrap_or(1)).unwrap_or(1)))
+}
+
+/// Waits for the child, passing SIGTERM on to it.
+#[cfg(unix)]
+async fn wait_passing_signals(
+    child: &mut tokio::process::Child,
+) -> std::io::Result<std::process::ExitStatus> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    loop {
+        tokio::select! {
+            status = child.wait() => return status,
+            _ = term.recv() => send_signal(child.id(), libc::SIGTERM),
+            // The terminal sends Ctrl-C to the command too; the command decides.
+            _ = interrupt.recv() => {}
+        }
+    }
+}
+
+/// Waits for the child. The console sends Ctrl-C to the command too; the command decides.
+#[cfg(not(unix))]
+async fn wait_passing_signals(
+    child: &mut tokio::process::Child,
+) -> std::io::Result<std::process::ExitStatus> {
+    loop {
+        tokio::select! {
+            status = child.wait() => return status,
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
 }
 
 /// Sends `sig` to our child `pid` (`None` once it has been reaped).
+#[cfg(unix)]
 fn send_signal(pid: Option<u32>, sig: i32) {
     if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
         // SAFETY: kill(2) on our own child's pid; no memory is touched.
@@ -276,6 +319,7 @@ fn send_signal(pid: Option<u32>, sig: i32) {
 }
 
 /// The child's environment: ours minus other credentials, plus the session.
+#[cfg(unix)]
 fn set_env(cmd: &mut Command, profile: &str, region: Option<&str>, creds: &Credentials) {
     for var in CLEARED {
         cmd.env_remove(var);

@@ -15,12 +15,20 @@ pub fn run(ctx: &Context, args: ProxyArgs) -> CliResult<()> {
         return Ok(());
     }
     runtime.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        let until = async move {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+        #[cfg(unix)]
+        let until = {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
             }
+        };
+        #[cfg(not(unix))]
+        let until = async {
+            let _ = tokio::signal::ctrl_c().await;
         };
         proxy::run(args.upstream, until).await?;
         Ok(())

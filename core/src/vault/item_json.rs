@@ -61,6 +61,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Item, String> {
 }
 
 /// Parses the Item JSON `backend` holds under `key`; damage is a [`VaultError::CorruptItem`].
+/// (Only the Unix backends store Item JSON: pass, KWallet, the Secret Service.)
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) fn decode_for(
     backend: &'static str,
     key: &str,
