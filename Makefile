@@ -105,6 +105,7 @@ dist: dist-x86_64
 	$(RELEASE) wheel aarch64-unknown-linux-gnu
 	$(RELEASE) wheel x86_64-unknown-linux-musl
 	$(RELEASE) sdist
+	bash release/check-sdist.sh
 	$(RELEASE) node aarch64-unknown-linux-gnu
 	$(RELEASE) node x86_64-unknown-linux-musl
 	$(RELEASE) crates
