@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the test suites need on a fresh Debian machine, and nothing twice:
 # Debian packages (one `apt-get update` first, only when something is missing), the Python venv
-# in .venv from test-support/requirements.txt, and the npm packages of the sample service and the Node binding.
+# in .venv from test-support/requirements.txt and release/requirements.txt, and the npm packages of the sample service and the Node binding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,13 +22,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-req=test-support/requirements.txt
+reqs=(test-support/requirements.txt release/requirements.txt)
 stamp=.venv/.requirements.sha256
-want=$(sha256sum "$req" | cut -d' ' -f1)
+want=$(cat "${reqs[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> creating the Python venv in .venv"
   "$PYTHON" -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+  .venv/bin/pip install -q --disable-pip-version-check -r "${reqs[0]}" -r "${reqs[1]}"
   echo "$want" > "$stamp"
 fi
 
