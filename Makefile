@@ -48,13 +48,11 @@ test-rust:
 test-emulator:
 	$(PY) -m pytest -q test-support/emulator/tests
 
-# The Python binding: one abi3 wheel built by maturin (dev profile, the shared target dir),
-# installed into the venv; the suite imports that wheel, never the source tree.
-WHEELS := $(CARGO_TARGET_DIR)/wheels
+# The Python binding: the release manylinux2014 wheel that `make dist` ships (built once, also
+# installed by dist-check), installed into the venv; the suite imports it, never the source tree.
 python-wheel: deps
-	rm -f $(WHEELS)/stsvault-*.whl
-	cd bindings-python && PATH="$(CURDIR)/.venv/bin:$$PATH" maturin build --out $(WHEELS) -i $(PY)
-	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(WHEELS)/stsvault-*.whl
+	$(RELEASE) wheel x86_64-unknown-linux-gnu
+	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(DIST)/stsvault-*-manylinux*_x86_64*.whl
 
 test-python: python-wheel
 	cd bindings-python && $(PY) -m pytest -q tests
