@@ -25,6 +25,7 @@ lint: build
 	cargo clippy --workspace --all-targets -- -D warnings
 	command -v shellcheck >/dev/null  # actionlint checks run: blocks only when shellcheck is there
 	$(CURDIR)/.venv/bin/actionlint .github/workflows/release.yml
+	shellcheck release/*.sh test-support/*.sh test-support/sls/*.sh
 
 # The macOS Keychain and Windows Credential Manager stores, type-checked and linted for their
 # targets (core itself builds C for TLS and JOSE, which cannot be cross-compiled here).
@@ -90,14 +91,15 @@ DIST := $(CURDIR)/dist
 export DIST_DIR := $(DIST)
 CHECK_ROOT := $(CURDIR)/.tmp/dist-check
 dist-x86_64: deps node-addon
-	rm -rf $(DIST)
 	$(RELEASE) cli x86_64-unknown-linux-musl
 	$(RELEASE) wheel x86_64-unknown-linux-gnu
 	$(RELEASE) node x86_64-unknown-linux-gnu
 	$(RELEASE) node-main
 	$(RELEASE) sums
 
-dist: dist-x86_64
+dist: deps
+	rm -rf $(DIST)
+	$(MAKE) --no-print-directory dist-x86_64
 	$(RELEASE) cli aarch64-unknown-linux-musl
 	$(RELEASE) cli x86_64-pc-windows-gnu
 	$(RELEASE) wheel aarch64-unknown-linux-gnu
@@ -108,6 +110,7 @@ dist: dist-x86_64
 	$(RELEASE) node x86_64-unknown-linux-musl
 	$(RELEASE) crates
 	$(RELEASE) sums
+	$(PY) release/sizes.py $(DIST)
 
 dist-check: dist-x86_64
 	rm -rf $(CHECK_ROOT)

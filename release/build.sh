@@ -48,13 +48,26 @@ node_platform() {
   esac
 }
 
+# The Rust standard library for TARGET, added with rustup when it is missing.
+ensure_target() {
+  if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$1"; then
+    rustup target add "$1"
+  fi
+}
+
+# Fails unless `cmd` succeeds and its output, whitespace folded, matches the extended regex `want`.
+expect() {
+  local want=$1 what=$2; shift 2
+  local out
+  out=$("$@" 2>&1 | tr -s '[:space:]' ' ') || die "$what: $* failed: $out"
+  grep -Eq "$want" <<< "$out" || die "$what: expected /$want/ from $*, got: $out"
+}
+
 # cargo build --release for TARGET, cross-built with Zig where the host cannot build it alone.
 # glibc targets get Zig's glibc 2.17 so the result loads on every manylinux2014 system.
 cargo_release() {
   local target=$1; shift
-  if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$target"; then
-    rustup target add "$target"
-  fi
+  ensure_target "$target"
   case "$target" in
     *-linux-gnu) cargo zigbuild --release --locked --target "$target.2.17" "$@" ;;
     x86_64-unknown-linux-musl)
@@ -74,6 +87,9 @@ build_cli() {
   say "stsvault $version for $target"
   cargo_release "$target" -p stsvault-cli
   install -m 0755 "$CARGO_TARGET_DIR/$target/release/stsvault$exe" "$dist/stsvault-$target$exe"
+  if [[ "$target" == *-linux-musl ]] && command -v file >/dev/null; then
+    expect "statically linked|static-pie linked" "stsvault-$target" file -b "$dist/stsvault-$target"
+  fi
 }
 
 build_wheel() {
@@ -83,7 +99,18 @@ build_wheel() {
     *-linux-musl) compat=(--zig --compatibility musllinux_1_2) ;;
   esac
   say "Python wheel for $target"
-  (cd bindings-python && maturin build --release --locked --target "$target" ${compat[@]+"${compat[@]}"} --out "$dist")
+  ensure_target "$target"
+  local out
+  out=$(mktemp -d)
+  (cd bindings-python && maturin build --release --locked --target "$target" ${compat[@]+"${compat[@]}"} --out "$out")
+  if [[ "$target" == *-linux-* ]] && command -v auditwheel >/dev/null; then
+    local tag=manylinux_2_17
+    [[ "$target" == *-musl ]] && tag=musllinux_1_2
+    expect "consistent with the following platform tag: \"${tag}_${target%%-*}\"" "the $target wheel" \
+      auditwheel show "$out"/stsvault-*.whl
+  fi
+  mv "$out"/stsvault-*.whl "$dist/"
+  rmdir "$out"
 }
 
 build_sdist() {
@@ -102,9 +129,12 @@ build_node() {
   local target_dir=$CARGO_TARGET_DIR
   [[ "$target" == *-linux-* ]] && target_dir=$CARGO_TARGET_DIR/zigbuild
   case "$target" in
-    # A .node file is loaded with dlopen: on musl it links musl's libc.so, not a static libc.
-    *-linux-musl) CARGO_TARGET_DIR=$target_dir RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=-crt-static" \
-                    cargo_release "$target" -p stsvault-node ;;
+    # A .node file is loaded with dlopen: on musl it links musl's libc.so, not a static libc,
+    # and only Zig links against musl's (the host cc would link glibc's).
+    *-linux-musl)
+      ensure_target "$target"
+      CARGO_TARGET_DIR=$target_dir RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=-crt-static" \
+        cargo zigbuild --release --locked --target "$target" -p stsvault-node ;;
     *) CARGO_TARGET_DIR=$target_dir cargo_release "$target" -p stsvault-node ;;
   esac
   case "$target" in
@@ -113,11 +143,25 @@ build_node() {
     *) lib=libstsvault_node.so ;;
   esac
   install -m 0755 "$target_dir/$target/release/$lib" "$pkg/stsvault.$platform.node"
+  if [[ "$target" == *-linux-* ]] && command -v readelf >/dev/null; then
+    local needed
+    needed=$(readelf -d "$pkg/stsvault.$platform.node" | grep NEEDED || true)
+    case "$target" in
+      *-musl) ! grep -q 'libc\.so\.6' <<< "$needed" || die "the $platform addon links glibc: $needed" ;;
+      *-gnu)
+        # Nothing newer than glibc 2.17 (manylinux2014, what Node's own Linux builds need less than).
+        local newest
+        newest=$(readelf -V "$pkg/stsvault.$platform.node" | grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n | tail -1)
+        [ "${newest#GLIBC_2.}" -le 17 ] || die "the $platform addon needs $newest, newer than glibc 2.17" ;;
+    esac
+  fi
+  cp LICENSE "$pkg/LICENSE"
   (cd "$pkg" && npm pack --silent --pack-destination "$dist" >/dev/null)
 }
 
 build_node_main() {
   say "npm package stsvault (JS, types, Serverless plugin)"
+  cp LICENSE bindings-node/LICENSE
   (cd bindings-node && npm pack --silent --pack-destination "$dist" >/dev/null)
 }
 
@@ -130,8 +174,8 @@ build_crates() {
 }
 
 write_sums() {
-  (cd "$dist" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%f\n' | LC_ALL=C sort \
-     | xargs sha256sum > SHA256SUMS)
+  (cd "$dist" && find . -maxdepth 1 -type f ! -name 'SHA256SUMS*' -printf '%f\n' | LC_ALL=C sort \
+     | xargs sha256sum > SHA256SUMS.new && mv SHA256SUMS.new SHA256SUMS)
   say "dist/SHA256SUMS: $(wc -l < "$dist/SHA256SUMS") files"
 }
 

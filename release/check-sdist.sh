@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=${DIST_DIR:-$PWD/dist}
 sdists=("$dist"/stsvault-*.tar.gz)
-[ "${#sdists[@]}" -eq 1 ] && [ -f "${sdists[0]}" ] || { echo "check-sdist.sh: expected one sdist in $dist" >&2; exit 2; }
+if [ "${#sdists[@]}" -ne 1 ] || [ ! -f "${sdists[0]}" ]; then
+  echo "check-sdist.sh: expected one sdist in $dist" >&2
+  exit 2
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"

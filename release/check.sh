@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-hide=("${CARGO_TARGET_DIR:-$root/target}" "$root/bindings-python" "$root/bindings-node"
+hide=("${CARGO_TARGET_DIR:-$root/target}" "$root/target" "$HOME/.cache/stsvault/target"
+      "$root/bindings-python" "$root/bindings-node"
       "${CARGO_HOME:-$HOME/.cargo}" "${RUSTUP_HOME:-$HOME/.rustup}")
 
 if [ "${STSVAULT_CHECK_NAMESPACE:-}" != 1 ]; then
@@ -18,12 +19,12 @@ if [ "${STSVAULT_CHECK_NAMESPACE:-}" != 1 ]; then
   export STSVAULT_CHECK_CLIENT_STS
   ns=(unshare --mount --propagation private)
   [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --propagation private)
-  exec "${ns[@]}" env STSVAULT_CHECK_NAMESPACE=1 bash "$0" "$@"
+  exec "${ns[@]}" env STSVAULT_CHECK_NAMESPACE=1 bash "$root/release/check.sh" "$@"
 fi
 
 hidden=()
 for dir in "${hide[@]}"; do
-  if [ -d "$dir" ]; then
+  if [ -d "$dir" ] && ! mountpoint -q "$dir"; then
     mount -t tmpfs -o size=64k,mode=0755 stsvault-hidden "$dir"
     hidden+=("$dir")
   fi

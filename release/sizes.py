@@ -13,9 +13,9 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-MiB = 1024 * 1024
-#: Size targets: a static CLI binary, a wheel file, an addon (.node) inside its npm package.
-LIMITS = {"cli": 12 * MiB, "wheel": 6 * MiB, "node": 10 * MiB}
+MB = 1000 * 1000
+#: Size targets in MB: a static CLI binary, a wheel file, an addon (.node) inside its npm package.
+LIMITS = {"cli": 12 * MB, "wheel": 6 * MB, "node": 10 * MB}
 
 
 def inner_module(path: Path) -> tuple[str, int] | None:
@@ -56,9 +56,9 @@ def main() -> int:
         limit = LIMITS.get(what or "")
         if limit and measured >= limit:
             over.append(path.name)
-        inside = f"{inner[1] / MiB:.1f} MiB" if inner else ""
-        target = f"< {limit // MiB} MiB" if limit else ""
-        print(f"| `{path.name}` | {size / MiB:.1f} MiB | {inside} | {target} |")
+        inside = f"{inner[1] / MB:.1f} MB" if inner else ""
+        target = f"< {limit // MB} MB" if limit else ""
+        print(f"| `{path.name}` | {size / MB:.2f} MB | {inside} | {target} |")
     for name in over:
         print(f"sizes.py: {name} is over its target", file=sys.stderr)
     return 1 if over else 0

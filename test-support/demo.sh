@@ -49,6 +49,7 @@ answer=("$PY" "$PWD/test-support/pty_answer.py"
 say "\$ stsvault add sls-administrator"
 "${answer[@]}" "$STSVAULT" add sls-administrator
 
+# shellcheck disable=SC2088 # the heading names the file as the user knows it
 say "~/.aws/config"
 cat > "$AWS_CONFIG_FILE" <<INI
 [profile sls-administrator]

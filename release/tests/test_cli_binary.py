@@ -15,7 +15,7 @@ import pytest
 from conftest import ADD_ANSWERS, MFA_ANSWER, PY, VENV_BIN, Sandbox, artifact, current_code
 
 TARGET = "x86_64-unknown-linux-musl"
-MiB = 1024 * 1024
+MB = 1000 * 1000  # the targets are in MB, as the issue states them
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_the_binary_is_static_and_small():
     kind = subprocess.run(["file", "-b", str(binary)], capture_output=True, text=True, check=True).stdout
     assert "statically linked" in kind or "static-pie linked" in kind, kind
     assert "x86-64" in kind, kind
-    assert binary.stat().st_size < 12 * MiB, f"{binary.name} is {binary.stat().st_size / MiB:.1f} MiB"
+    assert binary.stat().st_size < 12 * MB, f"{binary.name} is {binary.stat().st_size / MB:.1f} MB"
 
 
 def test_seed_story_with_the_downloaded_binary(sandbox: Sandbox, stsvault: Path):

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import MFA_ANSWER, REPO, Sandbox, artifact, current_code
 
-MiB = 1024 * 1024
+MB = 1000 * 1000  # the targets are in MB, as the issue states them
 PLATFORM = "linux-x64-gnu"
 SERVICE = REPO / "examples" / "serverless-plugin-service"
 
@@ -30,13 +30,18 @@ def test_main_package_has_no_addon_and_the_platform_package_has_one():
     assert not [n for n in tarball_names(main) if n.endswith(".node")], tarball_names(main)
     with tarfile.open(main) as t:
         manifest = json.load(t.extractfile("package/package.json"))
-    assert PLATFORM in " ".join(manifest["optionalDependencies"]), manifest["optionalDependencies"]
     platform = artifact(f"stsvault-{PLATFORM}-*.tgz")
+    with tarfile.open(platform) as t:
+        platform_manifest = json.load(t.extractfile("package/package.json"))
+    assert manifest["optionalDependencies"].get(platform_manifest["name"]) == platform_manifest["version"], (
+        "the main package must require exactly the platform package built with it",
+        manifest["optionalDependencies"],
+    )
     addons = [n for n in tarball_names(platform) if n.endswith(".node")]
     assert addons == [f"package/stsvault.{PLATFORM}.node"], addons
     with tarfile.open(platform) as t:
         size = t.getmember(addons[0]).size
-    assert size < 10 * MiB, f"the addon is {size / MiB:.1f} MiB"
+    assert size < 10 * MB, f"the addon is {size / MB:.1f} MB"
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +71,11 @@ def project(tmp_path_factory) -> Path:
     assert out.returncode == 0, out.stdout + out.stderr
     installed = project / "node_modules" / "stsvault"
     assert not installed.is_symlink(), "stsvault must be installed from the tarball, not linked"
+    # npm ls fails on an edge the tree does not satisfy: the main package's optional
+    # dependency on the platform package must be met by the tarball installed beside it.
+    tree = subprocess.run(["npm", "ls", "--all", f"stsvault-{PLATFORM}"], cwd=project, capture_output=True, text=True)
+    assert tree.returncode == 0, tree.stdout + tree.stderr
+    assert not (installed / "node_modules").exists(), "npm nested another copy of the platform package"
     return project
 
 
