@@ -90,7 +90,7 @@ RELEASE := bash release/build.sh
 DIST := $(CURDIR)/dist
 export DIST_DIR := $(DIST)
 CHECK_ROOT := $(CURDIR)/.tmp/dist-check
-dist-x86_64: deps node-addon
+dist-x86_64: deps
 	$(RELEASE) cli x86_64-unknown-linux-musl
 	$(RELEASE) wheel x86_64-unknown-linux-gnu
 	$(RELEASE) node x86_64-unknown-linux-gnu
