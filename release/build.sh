@@ -63,6 +63,14 @@ expect() {
   grep -Eq "$want" <<< "$out" || die "$what: expected /$want/ from $*, got: $out"
 }
 
+# Fails unless the shared object links musl's libc.so and nothing of glibc's.
+check_links_musl_only() {
+  local what=$1 lib=$2 needed
+  needed=$(readelf -d "$lib" | grep NEEDED || true)
+  grep -q '\[libc\.so\]' <<< "$needed" || die "$what does not link musl's libc.so: $needed"
+  ! grep -Eq 'libc\.so\.6|ld-linux|libpthread|libgcc_s' <<< "$needed" || die "$what links glibc's libraries: $needed"
+}
+
 # cargo build --release for TARGET, cross-built with Zig where the host cannot build it alone.
 # glibc targets get Zig's glibc 2.17 so the result loads on every manylinux2014 system.
 cargo_release() {
@@ -103,12 +111,19 @@ build_wheel() {
   local out
   out=$(mktemp -d)
   (cd bindings-python && maturin build --release --locked --target "$target" ${compat[@]+"${compat[@]}"} --out "$out")
-  if [[ "$target" == *-linux-* ]] && command -v auditwheel >/dev/null; then
-    local tag=manylinux_2_17
-    [[ "$target" == *-musl ]] && tag=musllinux_1_2
-    expect "consistent with the following platform tag: \"${tag}_${target%%-*}\"" "the $target wheel" \
-      auditwheel show "$out"/stsvault-*.whl
-  fi
+  case "$target" in
+    *-linux-gnu)
+      if command -v auditwheel >/dev/null; then
+        expect "consistent with the following platform tag: \"manylinux_2_17_${target%%-*}\"" "the $target wheel" \
+          auditwheel show "$out"/stsvault-*.whl
+      fi ;;
+    # auditwheel judges a musllinux wheel only on a musl system (on glibc it reads glibc's
+    # libc.so linker script as the library): check what the module links instead.
+    *-linux-musl)
+      (cd "$out" && python3 -m zipfile -e stsvault-*.whl unpacked)
+      check_links_musl_only "the $target wheel" "$out"/unpacked/stsvault/*.so
+      rm -rf "$out/unpacked" ;;
+  esac
   mv "$out"/stsvault-*.whl "$dist/"
   rmdir "$out"
 }
@@ -144,12 +159,10 @@ build_node() {
   esac
   install -m 0755 "$target_dir/$target/release/$lib" "$pkg/stsvault.$platform.node"
   if [[ "$target" == *-linux-* ]] && command -v readelf >/dev/null; then
-    local needed
-    needed=$(readelf -d "$pkg/stsvault.$platform.node" | grep NEEDED || true)
     case "$target" in
-      *-musl) ! grep -q 'libc\.so\.6' <<< "$needed" || die "the $platform addon links glibc: $needed" ;;
+      *-musl) check_links_musl_only "the $platform addon" "$pkg/stsvault.$platform.node" ;;
       *-gnu)
-        # Nothing newer than glibc 2.17 (manylinux2014, what Node's own Linux builds need less than).
+        # Nothing newer than glibc 2.17 (manylinux2014), as napi-rs's own Linux builds promise.
         local newest
         newest=$(readelf -V "$pkg/stsvault.$platform.node" | grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n | tail -1)
         [ "${newest#GLIBC_2.}" -le 17 ] || die "the $platform addon needs $newest, newer than glibc 2.17" ;;
