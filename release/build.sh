@@ -98,6 +98,11 @@ build_cli() {
   if [[ "$target" == *-linux-musl ]] && command -v file >/dev/null; then
     expect "statically linked|static-pie linked" "stsvault-$target" file -b "$dist/stsvault-$target"
   fi
+  # A foreign Linux binary runs under Debian's qemu-user-static where it is installed.
+  local arch=${target%%-*}
+  if [[ "$target" == *-linux-* ]] && [ "$arch" != "$(uname -m)" ] && command -v "qemu-$arch-static" >/dev/null; then
+    expect "^ ?stsvault $version" "stsvault-$target under qemu" "qemu-$arch-static" "$dist/stsvault-$target" --version
+  fi
 }
 
 build_wheel() {
