@@ -16,7 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "test-support" / "emulator"))
 
-from stsvault_emulator.mfa import code_at, matching_step  # noqa: E402
+from stsvault_emulator.mfa import code_at, current_code, matching_step  # noqa: E402
 from stsvault_emulator.testing import Emulator, child_env, sandbox_env  # noqa: E402
 
 import stsvault  # noqa: E402
@@ -27,13 +27,6 @@ pytest_plugins = ["stsvault_emulator.pytest_plugin"]
 def pytest_sessionstart(session: pytest.Session) -> None:
     # The suite tests the installed wheel, never the source tree.
     assert "site-packages" in stsvault.__file__, f"stsvault imported from {stsvault.__file__}"
-
-
-def current_code(seed: str) -> str:
-    """The current TOTP code, taken early enough in its 30-second step that it stays valid."""
-    if 30 - time.time() % 30 < 3:
-        time.sleep(30 - time.time() % 30 + 0.1)
-    return code_at(seed, time.time())
 
 
 def wrong_code(seed: str) -> str:

@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +21,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "test-support" / "emulator"))
+sys.path.insert(0, str(REPO / "release"))  # sizes.py: the size targets, one copy for make dist and these tests
 
-from stsvault_emulator.mfa import code_at  # noqa: E402
 from stsvault_emulator.testing import Emulator, sandbox_env  # noqa: E402
 
 pytest_plugins = ["stsvault_emulator.pytest_plugin"]
@@ -50,13 +49,6 @@ def artifact(pattern: str) -> Path:
     found = sorted(DIST.glob(pattern))
     assert len(found) == 1, f"expected one {pattern} in {DIST}, found {[p.name for p in found]}"
     return found[0]
-
-
-def current_code(seed: str) -> str:
-    """The current TOTP code, taken early enough in its 30-second step to stay valid."""
-    if 30 - time.time() % 30 < 3:
-        time.sleep(30 - time.time() % 30 + 0.1)
-    return code_at(seed, time.time())
 
 
 @dataclass

@@ -71,3 +71,10 @@ def matching_step(seed: str, code: str, now: float | None = None) -> int | None:
 def code_at(seed: str, when: float) -> str:
     return pyotp.TOTP(seed).at(int(when))
 
+
+def current_code(seed: str) -> str:
+    """The current code, taken early enough in its 30-second step that it stays valid while a
+    test sends it (waits for the next step when fewer than 3 seconds are left)."""
+    if 30 - time.time() % 30 < 3:
+        time.sleep(30 - time.time() % 30 + 0.1)
+    return code_at(seed, time.time())
