@@ -10,7 +10,7 @@ PY := $(CURDIR)/.venv/bin/python
 export STSVAULT_PYTHON := $(PY)
 STSVAULT := $(CARGO_TARGET_DIR)/debug/stsvault
 
-.PHONY: all deps build dist dist-x86_64 dist-check test test-rust test-emulator test-python python-wheel test-node node-addon bench bench-smoke lint cross-check demo clean fuzz-deps fuzz fuzz-smoke
+.PHONY: all deps build dist dist-x86_64 dist-wheel-x86_64 dist-check test test-rust test-emulator test-python python-wheel test-node node-addon bench bench-smoke lint cross-check demo clean fuzz-deps fuzz fuzz-smoke
 
 all: build
 
@@ -51,8 +51,7 @@ test-emulator:
 
 # The Python binding: the release manylinux2014 wheel that `make dist` ships (built once, also
 # installed by dist-check), installed into the venv; the suite imports it, never the source tree.
-python-wheel: deps
-	$(RELEASE) wheel x86_64-unknown-linux-gnu
+python-wheel: dist-wheel-x86_64
 	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(DIST)/stsvault-*-manylinux*_x86_64*.whl
 
 test-python: python-wheel
@@ -90,9 +89,13 @@ RELEASE := bash release/build.sh
 DIST := $(CURDIR)/dist
 export DIST_DIR := $(DIST)
 CHECK_ROOT := $(CURDIR)/.tmp/dist-check
-dist-x86_64: deps
-	$(RELEASE) cli x86_64-unknown-linux-musl
+# The x86_64 manylinux2014 wheel: one target, so that `make test` builds it once for both the
+# Python suite and dist-check.
+dist-wheel-x86_64: deps
 	$(RELEASE) wheel x86_64-unknown-linux-gnu
+
+dist-x86_64: deps dist-wheel-x86_64
+	$(RELEASE) cli x86_64-unknown-linux-musl
 	$(RELEASE) node x86_64-unknown-linux-gnu
 	$(RELEASE) node-main
 	$(RELEASE) sums
