@@ -677,7 +677,11 @@ fn snapshot(w: &World) -> BTreeMap<String, Vec<u8>> {
             ])
             .output()
             .unwrap();
-        assert!(items.status.success(), "list the collection's items");
+        assert!(
+            items.status.success(),
+            "list the collection's items: {}",
+            String::from_utf8_lossy(&items.stderr)
+        );
         // After the header line (which has a time stamp and serial numbers): the item paths.
         let list: Vec<u8> = items
             .stdout
