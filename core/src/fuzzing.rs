@@ -6,11 +6,11 @@
 //! leaks credentials to an unauthorised request is a bug; the targets assert the last one with
 //! [`answer_leaks_credentials`].
 
+use crate::CredentialsProvider;
 use crate::config::plan::{Plan, PlanOptions};
 use crate::config::{Config, ResolveOptions};
 use crate::sources::ProcessCredentials;
 use crate::vault::{Backend, FileBackend, Item, MemoryBackend, SessionKey, SessionMeta, Vault};
-use crate::{CredentialsProvider, sso};
 use secrecy::SecretString;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -124,14 +124,14 @@ pub fn vault_item(data: &[u8]) {
     read_as_every_item(data);
     if let Some(item) = &decoded {
         let _ = SessionMeta::parse(&item.key);
-        let _ = sso::token::start_url_of(&item.key);
+        let _ = crate::vault::names::oidc_start_url_of(&item.key);
         read_as_every_item(item.data());
     }
     let name = String::from_utf8_lossy(data);
     if let Some(meta) = SessionMeta::parse(&name) {
         let _ = meta.key().matching_prefix();
     }
-    let _ = sso::token::start_url_of(&name);
+    let _ = crate::vault::names::oidc_start_url_of(&name);
 }
 
 fn read_as_every_item(data: &[u8]) {
@@ -141,7 +141,7 @@ fn read_as_every_item(data: &[u8]) {
     for name in [
         "fuzz".to_string(),
         session.item_name(chrono::Utc::now()),
-        sso::token::item_name(start_url),
+        crate::vault::names::oidc_item_name(start_url),
     ] {
         if backend
             .set(&Item::new(

@@ -11,6 +11,7 @@
 //! - [`cache`] keeps sessions until close to expiry, shared by every process;
 //! - [`provider`] is the front door that ties them together.
 
+mod blocking;
 pub mod browser;
 pub mod cache;
 mod child;

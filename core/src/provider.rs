@@ -5,6 +5,7 @@
 //! sessions (a cached session never triggers an MFA prompt) and caching the new ones. It also
 //! implements the AWS SDK for Rust's `ProvideCredentials`, so any SDK client can use it.
 
+use crate::blocking::blocking;
 use crate::cache::lock::{self, FlightLock};
 use crate::cache::{SessionCache, is_fresh};
 use crate::config::DEFAULT_MIN_TTL;
@@ -397,16 +398,6 @@ fn default_session_name() -> String {
     now.timestamp_nanos_opt()
         .unwrap_or_else(|| now.timestamp())
         .to_string()
-}
-
-/// Runs blocking work (vault I/O, prompts) off the async runtime's worker threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
 }
 
 impl Builder {

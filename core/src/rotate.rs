@@ -149,7 +149,7 @@ pub async fn rotate(
     let vault = provider.vault();
     let old = {
         let (vault, name) = (std::sync::Arc::clone(vault), master.clone());
-        crate::provider::blocking(move || Ok(vault.get_master(&name)?)).await?
+        crate::blocking::blocking(move || Ok(vault.get_master(&name)?)).await?
     }
     .ok_or_else(|| crate::vault::VaultError::NoCredentials {
         profile: master.clone(),
@@ -235,7 +235,7 @@ pub async fn rotate(
     });
     let stored = {
         let (vault, name, key) = (std::sync::Arc::clone(vault), master.clone(), new.clone());
-        crate::provider::blocking(move || Ok(vault.set_master(&name, &key)?)).await
+        crate::blocking::blocking(move || Ok(vault.set_master(&name, &key)?)).await
     };
     if let Err(e) = stored {
         return Err(rollback(format!("storing it failed: {e}")).await.into());
@@ -245,7 +245,7 @@ pub async fn rotate(
         let vault = std::sync::Arc::clone(vault);
         let n = {
             let name = name.clone();
-            crate::provider::blocking(move || Ok(vault.remove_sessions_for(&name)?)).await?
+            crate::blocking::blocking(move || Ok(vault.remove_sessions_for(&name)?)).await?
         };
         if n > 0 {
             progress(RotateEvent::SessionsRemoved {

@@ -2,7 +2,7 @@
 //! authorization, show the user the verification page, then poll CreateToken until they approve.
 
 use super::error::{CallContext, SsoError};
-use super::token::OidcToken;
+use crate::vault::OidcToken;
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use secrecy::SecretString;
 use std::time::{Duration, Instant};

@@ -6,13 +6,12 @@
 
 mod device;
 mod error;
-pub mod token;
 
+pub use crate::vault::OidcToken;
 pub use error::SsoError;
-pub use token::OidcToken;
 
+use crate::blocking::blocking;
 use crate::config::plan::SsoEndpoints;
-use crate::provider::blocking;
 use crate::{Credentials, Result, Vault};
 use aws_sdk_sso::config::{BehaviorVersion, Region};
 use aws_sdk_sso::error::ProvideErrorMetadata;

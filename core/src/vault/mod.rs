@@ -19,9 +19,10 @@ mod keyctl;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod kwallet;
 mod memory;
-mod names;
+pub(crate) mod names;
 #[cfg(any(target_os = "macos", windows))]
 mod native;
+mod oidc_token;
 mod open;
 #[cfg(unix)]
 mod pass;
@@ -40,6 +41,7 @@ pub use keyctl::{KeyctlBackend, KeyctlScope};
 #[cfg(all(unix, not(target_os = "macos")))]
 pub use kwallet::KWalletBackend;
 pub use memory::MemoryBackend;
+pub use oidc_token::OidcToken;
 pub use open::BackendOptions;
 #[cfg(unix)]
 pub use pass::{PassBackend, PassOptions};
@@ -47,13 +49,12 @@ pub use pass::{PassBackend, PassOptions};
 pub use secret_service::SecretServiceBackend;
 pub use session_key::{SessionKey, SessionMeta, is_session_key};
 
-use crate::sso::{self, OidcToken};
 use crate::{AccessKey, Credentials};
 
 /// True when the item `name` holds a profile's long-lived keys: not a cached session, not an
 /// SSO (`oidc:`) token.
 pub(crate) fn is_master_item(name: &str) -> bool {
-    !is_session_key(name) && sso::token::start_url_of(name).is_none()
+    !is_session_key(name) && names::oidc_start_url_of(name).is_none()
 }
 
 /// Master keys and sessions on top of a backend.
@@ -174,7 +175,7 @@ impl Vault {
     /// The IAM Identity Center access token kept for `start_url`, if any (whatever its expiry;
     /// an item that cannot be read counts as none).
     pub fn get_oidc_token(&self, start_url: &str) -> Result<Option<OidcToken>, VaultError> {
-        let name = sso::token::item_name(start_url);
+        let name = names::oidc_item_name(start_url);
         Ok(self
             .backend
             .get(&name)?
@@ -188,7 +189,7 @@ impl Vault {
             token.expires_at.format("%Y-%m-%dT%H:%M:%SZ")
         );
         self.backend.set(&Item::new(
-            sso::token::item_name(start_url),
+            names::oidc_item_name(start_url),
             token.to_json(chrono::Utc::now()),
             label,
             "aws-vault oidc token".to_string(),
@@ -197,7 +198,7 @@ impl Vault {
 
     /// Removes the access token for `start_url`; false if there was none.
     pub fn remove_oidc_token(&self, start_url: &str) -> Result<bool, VaultError> {
-        self.backend.remove(&sso::token::item_name(start_url))
+        self.backend.remove(&names::oidc_item_name(start_url))
     }
 
     /// The start URLs with an access token kept.
@@ -206,7 +207,7 @@ impl Vault {
             .backend
             .keys()?
             .iter()
-            .filter_map(|k| sso::token::start_url_of(k).map(String::from))
+            .filter_map(|k| names::oidc_start_url_of(k).map(String::from))
             .collect())
     }
 

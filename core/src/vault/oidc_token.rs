@@ -1,14 +1,12 @@
-//! The IAM Identity Center access token and how it is kept in the vault: as aws-vault keeps it,
-//! an item `oidc:<start URL>` holding `{"Token": CreateTokenOutput, "Expiration": RFC 3339}`, so
-//! either tool can reuse the other's sign-in.
+//! The stored form of an IAM Identity Center access token: as aws-vault keeps it, an item
+//! `oidc:<start URL>` (named in [`super::names`]) holding `{"Token": CreateTokenOutput,
+//! "Expiration": RFC 3339}`, so either tool can reuse the other's sign-in. How a token is
+//! obtained is `sso`'s business; the vault only stores and reads it.
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
-
-/// Prefix of the vault items holding access tokens.
-pub const ITEM_PREFIX: &str = "oidc:";
 
 /// An OIDC access token for the portal API.
 #[derive(Clone)]
@@ -30,16 +28,6 @@ impl std::fmt::Debug for OidcToken {
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }
-}
-
-/// The vault item name for the token of `start_url`.
-pub fn item_name(start_url: &str) -> String {
-    format!("{ITEM_PREFIX}{start_url}")
-}
-
-/// The start URL an item name holds a token for, if it is a token item.
-pub fn start_url_of(item_name: &str) -> Option<&str> {
-    item_name.strip_prefix(ITEM_PREFIX)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -148,11 +136,5 @@ mod tests {
         let now = Utc::now();
         assert!(token(now + chrono::Duration::minutes(2)).is_usable(now));
         assert!(!token(now + chrono::Duration::seconds(30)).is_usable(now));
-        assert_eq!(item_name("https://x/start"), "oidc:https://x/start");
-        assert_eq!(
-            start_url_of("oidc:https://x/start"),
-            Some("https://x/start")
-        );
-        assert_eq!(start_url_of("prod"), None);
     }
 }
