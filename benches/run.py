@@ -243,6 +243,25 @@ def node_process(bench: Bench, runs: int) -> dict:
     return compare(bench, variants, runs, bench.session_key_id)
 
 
+def import_times(bench: Bench, runs: int) -> dict:
+    """What `import M` costs a fresh interpreter, from `python -X importtime` (the module's own
+    cumulative line, so the interpreter's start-up is left out): stsvault, which a boto3 script
+    pays before anything else, next to boto3 itself."""
+    results = {}
+    for module in ("stsvault", "boto3"):
+        times = []
+        for _ in range(max(runs, 5)):
+            out = subprocess.run([bench.python, "-X", "importtime", "-c", f"import {module}"],
+                                 env=bench.env, capture_output=True, text=True, check=True)
+            # "import time: self [us] | cumulative | name"; the top-level line has no indent.
+            lines = [l for l in out.stderr.splitlines() if l.rstrip().endswith(f"| {module}")]
+            if not lines:
+                raise RuntimeError(f"python -X importtime printed no line for {module}: {out.stderr[-300:]!r}")
+            times.append(int(lines[-1].split("|")[1]) / 1000)
+        results[f"import {module}"] = {"median_ms": statistics.median(times), "runs": len(times)}
+    return results
+
+
 def concurrent_cold(bench: Bench, sizes: list[int]) -> dict:
     """N processes at once, each needing the same not-yet-cached MFA session."""
     results = {}
@@ -303,6 +322,9 @@ def table(results: dict) -> str:
         for label, r in results[group].items():
             ratio = "1×" if label == first else f"{r['ratio_to_first']:.1f}×"
             lines.append(f"| {group} | {label} | {r['median_ms']:.1f} ms | {ratio} | {r['peak_rss_kib'] / 1024:.1f} MiB |")
+    lines += ["", "| Python import (`-X importtime`, cumulative) | median |", "| --- | ---: |"]
+    for label, r in results["imports"].items():
+        lines.append(f"| `{label}` | {r['median_ms']:.1f} ms |")
     lines += ["", "| N cold processes at once | MFA prompts | GetSessionToken calls | wall time |", "| ---: | ---: | ---: | ---: |"]
     for n, r in results["concurrent"].items():
         lines.append(f"| {n} | {r['mfa_prompts']} | {r['sts_calls']} | {r['wall_ms']:.0f} ms |")
@@ -368,6 +390,7 @@ def main() -> int:
                 "warm": warm_process(bench, runs),
                 "python": python_process(bench, runs),
                 "node": node_process(bench, runs),
+                "imports": import_times(bench, runs),
                 "concurrent": concurrent_cold(bench, [1, 8, 32]),
             }
         finally:

@@ -12,10 +12,9 @@ Every call waits on the vault, STS or a prompt without holding the GIL.
 
 from __future__ import annotations
 
+# `import stsvault` is the first thing a boto3 script pays for, so it loads only the native
+# module: no dataclasses, typing, inspect or re at run time, and datetime on first use.
 import os
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Callable, List, Optional, Union
 
 from . import _native
 from ._native import (
@@ -27,8 +26,17 @@ from ._native import (
     VaultError,
 )
 
+# Read as true by type checkers only (mypy and pyright treat this name so).
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from datetime import datetime, timedelta
+    from typing import Callable, List, Optional, Union
+
     import boto3
+
+    PathLike = Union[str, "os.PathLike[str]"]
+    MfaPrompt = Callable[[str, str], str]
+    """Called as ``mfa_prompt(mfa_serial, profile)``; returns the current MFA code."""
 
 __version__: str = _native.__version__
 
@@ -51,14 +59,64 @@ __all__ = [
     "load_config",
 ]
 
-PathLike = Union[str, "os.PathLike[str]"]
 
-MfaPrompt = Callable[[str, str], str]
-"""Called as ``mfa_prompt(mfa_serial, profile)``; returns the current MFA code."""
+def __getattr__(name: str) -> object:
+    # The public type aliases, built on first use so that importing the package needs no typing.
+    if name in ("MfaPrompt", "PathLike"):
+        from typing import Callable, Union
+
+        aliases = {
+            "MfaPrompt": Callable[[str, str], str],
+            "PathLike": Union[str, "os.PathLike[str]"],
+        }
+        globals().update(aliases)
+        return aliases[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _epoch(seconds: Optional[float]) -> Optional[datetime]:
-    return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
+    if seconds is None:
+        return None
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+class _Record:
+    """Base of the small value classes below: fixed fields (slots), equality and hashing by
+    field values, no assignment after construction, and a ``repr`` that leaves out the fields
+    named in ``_hidden`` (secrets)."""
+
+    __slots__ = ()
+    _fields: tuple = ()
+    _hidden: frozenset = frozenset()
+
+    def _set(self, **values: object) -> None:
+        for name in self._fields:
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only: cannot assign to {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only: cannot delete {name!r}")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in self._fields if name not in self._hidden
+        )
+        return f"{type(self).__name__}({shown})"
 
 
 def _seconds(duration: Union[None, float, int, timedelta]) -> Optional[float]:
@@ -69,15 +127,31 @@ def _seconds(duration: Union[None, float, int, timedelta]) -> Optional[float]:
     return float(duration)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(_Record):
     """AWS credentials; ``repr`` and ``str`` never show the secret or the session token."""
 
+    __slots__ = _fields = ("access_key_id", "secret_access_key", "session_token", "expiration")
+    _hidden = frozenset(("secret_access_key", "session_token"))
+
     access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: Optional[str] = field(repr=False, default=None)
-    expiration: Optional[datetime] = None
+    secret_access_key: str
+    session_token: Optional[str]
+    expiration: Optional[datetime]
     """When the session ends (an aware UTC datetime), ``None`` for long-term keys."""
+
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: Optional[str] = None,
+        expiration: Optional[datetime] = None,
+    ) -> None:
+        self._set(
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            session_token=session_token,
+            expiration=expiration,
+        )
 
     def __str__(self) -> str:
         return repr(self)
@@ -152,6 +226,8 @@ def boto3_session(profile: str, **options: object) -> "boto3.Session":
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("stsvault.boto3_session needs boto3: pip install 'stsvault[boto3]'") from e
 
+    from datetime import datetime, timedelta, timezone
+
     provider = Provider(profile, **options)  # type: ignore[arg-type]
 
     def fetch() -> dict:
@@ -183,15 +259,19 @@ def boto3_session(profile: str, **options: object) -> "boto3.Session":
     return boto3.Session(botocore_session=core, region_name=provider.region)
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(_Record):
     """A cached session in the vault."""
+
+    __slots__ = _fields = ("kind", "profile", "mfa_serial", "expiration")
 
     kind: str
     """The STS call that made it: ``sts.GetSessionToken``, ``sts.AssumeRole``, …"""
     profile: str
     mfa_serial: str
     expiration: datetime
+
+    def __init__(self, kind: str, profile: str, mfa_serial: str, expiration: datetime) -> None:
+        self._set(kind=kind, profile=profile, mfa_serial=mfa_serial, expiration=expiration)
 
 
 class Vault:
@@ -238,9 +318,23 @@ class Vault:
         return f"Vault(backend={self.backend!r})"
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(_Record):
     """A profile's resolved settings."""
+
+    __slots__ = _fields = (
+        "name",
+        "region",
+        "mfa_serial",
+        "role_arn",
+        "source_profile",
+        "role_session_name",
+        "sso_start_url",
+        "sso_account_id",
+        "sso_role_name",
+        "credential_process",
+        "session_token_duration",
+        "assume_role_duration",
+    )
 
     name: str
     region: Optional[str]
@@ -255,15 +349,63 @@ class Profile:
     session_token_duration: float
     assume_role_duration: float
 
+    def __init__(
+        self,
+        name: str,
+        region: Optional[str],
+        mfa_serial: Optional[str],
+        role_arn: Optional[str],
+        source_profile: Optional[str],
+        role_session_name: Optional[str],
+        sso_start_url: Optional[str],
+        sso_account_id: Optional[str],
+        sso_role_name: Optional[str],
+        credential_process: Optional[str],
+        session_token_duration: float,
+        assume_role_duration: float,
+    ) -> None:
+        self._set(
+            name=name,
+            region=region,
+            mfa_serial=mfa_serial,
+            role_arn=role_arn,
+            source_profile=source_profile,
+            role_session_name=role_session_name,
+            sso_start_url=sso_start_url,
+            sso_account_id=sso_account_id,
+            sso_role_name=sso_role_name,
+            credential_process=credential_process,
+            session_token_duration=session_token_duration,
+            assume_role_duration=assume_role_duration,
+        )
 
-@dataclass(frozen=True)
-class Config:
+
+class Config(_Record):
     """The AWS config files."""
+
+    __slots__ = _fields = ("config_path", "credentials_path", "profiles", "_config_file")
+    _hidden = frozenset(("_config_file",))
 
     config_path: str
     credentials_path: str
     profiles: List[str]
-    _config_file: Optional[str] = field(default=None, repr=False)
+
+    def __init__(
+        self,
+        config_path: str,
+        credentials_path: str,
+        profiles: List[str],
+        _config_file: Optional[str] = None,
+    ) -> None:
+        self._set(
+            config_path=config_path,
+            credentials_path=credentials_path,
+            profiles=profiles,
+            _config_file=_config_file,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.config_path, self.credentials_path, tuple(self.profiles)))
 
     def profile(self, name: str) -> Profile:
         """``name`` resolved (source_profile, include_profile, [default], environment)."""
