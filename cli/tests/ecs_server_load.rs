@@ -12,6 +12,10 @@
 //! - the server listens on 127.0.0.1 alone (not 0.0.0.0, not another loopback address), so no
 //!   peer outside loopback can reach it — the server's own decision refuses them too, which
 //!   only a unit test can show, since no such peer can connect;
+//! - a server that cannot get a session (no terminal to ask for the MFA code, no
+//!   `mfa_process`) answers each request at once with the prompt's error and otherwise idles:
+//!   over 30 s of requests every 2 s it uses next to no CPU (aws-vault #779: `--ec2-server`
+//!   spinning in a detached terminal);
 //! - it stops with the command: once the command exits (with a code, or killed by a signal),
 //!   or stsvault gets SIGTERM, or the terminal's Ctrl-C (SIGINT to the process group) ends the
 //!   command, stsvault exits with the command's status and the port refuses connections.
@@ -279,6 +283,54 @@ fn probe() {
     std::process::exit(99);
 }
 
+/// CPU time (user + system, all threads) process `pid` has used so far, from /proc/PID/stat.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let after = &stat[stat.rfind(')').expect("a stat line") + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state.
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // SAFETY: sysconf takes a plain integer.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    ticks as f64 / per_second
+}
+
+/// `STSVAULT_ECS_CHILD=stale`: for 30 s, one request every 2 s to a server that cannot get
+/// credentials; reports each answer's status and time, and the CPU the server (this
+/// command's parent, stsvault) used meanwhile.
+fn stale() {
+    let (addr, token) = server_from_env();
+    let server = std::os::unix::process::parent_id();
+    let window = Duration::from_secs(30);
+    let started = Instant::now();
+    let cpu_before = cpu_seconds(server);
+    let mut statuses = Vec::new();
+    let mut slowest = Duration::ZERO;
+    let mut bodies = std::collections::BTreeSet::new();
+    while started.elapsed() < window {
+        let asked = Instant::now();
+        let (status, body) = exchange(
+            &mut BufReader::new(connect(addr)),
+            &get_request(&addr.to_string(), Some(&token), true),
+        );
+        slowest = slowest.max(asked.elapsed());
+        statuses.push(status);
+        bodies.insert(String::from_utf8_lossy(&body).trim().to_string());
+        std::thread::sleep(Duration::from_secs(2).saturating_sub(asked.elapsed()));
+    }
+    let cpu = cpu_seconds(server) - cpu_before;
+    let report = serde_json::json!({
+        "statuses": statuses,
+        "bodies": bodies,
+        "slowest_ms": slowest.as_millis() as u64,
+        "cpu_seconds": cpu,
+        "seconds": started.elapsed().as_secs_f64(),
+    });
+    println!("STALE {report}");
+}
+
 /// The command's entry point: does nothing in a normal test run.
 #[test]
 fn ecs_child_process() {
@@ -291,6 +343,7 @@ fn ecs_child_process() {
         "load" => load(),
         "refusals" => refusals(),
         "probe" => probe(),
+        "stale" => stale(),
         _ => {}
     }
 }
@@ -304,8 +357,15 @@ fn setup() -> (Emulator, IamUser, Sandbox) {
 
 /// `stsvault exec --ecs-server PROFILE -- <this binary as the command in `mode`>`.
 fn exec_child(sandbox: &Sandbox, mode: &str, then: &str) -> Command {
+    exec_child_with(sandbox, &[], mode, then)
+}
+
+/// [`exec_child`] with more of exec's `flags`.
+fn exec_child_with(sandbox: &Sandbox, flags: &[&str], mode: &str, then: &str) -> Command {
     let mut cmd = sandbox.command(BIN);
-    cmd.args(["exec", "--ecs-server", PROFILE, "--"])
+    cmd.args(["exec", "--ecs-server"])
+        .args(flags)
+        .args([PROFILE, "--"])
         .arg(std::env::current_exe().expect("the test binary"))
         .args([
             "--exact",
@@ -352,6 +412,53 @@ fn ten_thousand_requests_from_fifty_connections_all_get_the_session() {
     eprintln!(
         "{REQUESTS} requests over {CONNECTIONS} connections in {seconds:.2} s ({:.0} requests/s)",
         REQUESTS as f64 / seconds.max(1e-9)
+    );
+}
+
+#[test]
+fn a_server_that_cannot_get_a_session_answers_at_once_and_idles() {
+    let (emulator, user, sandbox) = setup();
+    // The same profile without its mfa_process: a new session needs a code typed at a
+    // terminal, and the command runs with none. `--lazy` starts the server without one.
+    sandbox.write_config(&format!(
+        "[profile {PROFILE}]\nmfa_serial = {}\nregion = us-east-1\n",
+        user.mfa_serial
+    ));
+    let out = exec_child_with(&sandbox, &["--lazy"], "stale", "")
+        .output()
+        .expect("run exec");
+    assert_success(&out);
+    let report: serde_json::Value =
+        serde_json::from_str(line_after(&String::from_utf8_lossy(&out.stdout), "STALE "))
+            .expect("STALE JSON");
+    let statuses = report["statuses"].as_array().expect("statuses");
+    assert!(
+        statuses.len() >= 10,
+        "a request every 2 s for 30 s: {report}"
+    );
+    assert!(
+        statuses.iter().all(|s| s == 500),
+        "every request gets an error, none credentials: {report}"
+    );
+    let bodies = report["bodies"].as_array().expect("bodies");
+    assert_eq!(bodies.len(), 1, "the same error each time: {report}");
+    assert!(
+        bodies[0].as_str().unwrap_or_default().contains("terminal"),
+        "the error says a terminal was needed: {report}"
+    );
+    assert!(
+        report["slowest_ms"].as_u64().unwrap_or(u64::MAX) < 5_000,
+        "each answer comes at once, none waits on a prompt: {report}"
+    );
+    let cpu = report["cpu_seconds"].as_f64().expect("cpu_seconds");
+    eprintln!("server CPU over 30 s of failing requests: {cpu:.2} s");
+    assert!(
+        cpu < 1.0,
+        "the server idles between requests (a spinning loop would use ~30 s): {report}"
+    );
+    assert!(
+        emulator.sts_calls("GetSessionToken").is_empty(),
+        "no STS call without an MFA code"
     );
 }
 

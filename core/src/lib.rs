@@ -10,6 +10,25 @@
 //! - [`sts`] performs the STS calls;
 //! - [`cache`] keeps sessions until close to expiry, shared by every process;
 //! - [`provider`] is the front door that ties them together.
+//!
+//! ## Credentials for a profile, in one line
+//!
+//! [`CredentialsProvider::from_env`] finds the config, the vault and the prompts the way the
+//! `stsvault` command does (aws-vault's environment variables included), and it is an AWS SDK
+//! for Rust credentials provider:
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+//! // Asks for an MFA code (terminal or `mfa_process`) only when no cached session is fresh;
+//! // the SDK calls it again by itself as the session nears expiry.
+//! let provider = stsvault::CredentialsProvider::from_env("prod")?;
+//! let creds = provider.credentials().await?;
+//! println!("{}", creds.access_key_id);
+//! # Ok(()) }
+//! ```
+//!
+//! With the SDK: `aws_config::defaults(BehaviorVersion::latest()).credentials_provider(provider)`
+//! (see `examples/aws-sdk-rust`).
 
 mod blocking;
 pub mod browser;

@@ -52,6 +52,25 @@ pub struct Builder {
 }
 
 impl CredentialsProvider {
+    /// The provider for `profile`, everything else as the `stsvault` command would find it:
+    /// `~/.aws/config` (or `AWS_CONFIG_FILE`), the vault `AWS_VAULT_BACKEND` and its variables
+    /// select (asking for the file vault's passphrase only when it is first needed), MFA codes
+    /// from the profile's `mfa_process` or the terminal, and aws-vault's TTL variables.
+    ///
+    /// ```no_run
+    /// # async fn f() -> stsvault::Result<()> {
+    /// let provider = stsvault::CredentialsProvider::from_env("prod")?;
+    /// let creds = provider.credentials().await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// For other choices (a backend, a passphrase, an MFA callback, a region) fill in an
+    /// [`OpenOptions`](crate::embed::OpenOptions) and call its `provider`, as the Python and Node
+    /// bindings do; for full control use [`CredentialsProvider::builder`].
+    pub fn from_env(profile: &str) -> Result<CredentialsProvider> {
+        crate::embed::OpenOptions::default().provider(profile)
+    }
+
     /// Starts building a provider; `profile`, `config` and `vault` are required.
     pub fn builder() -> Builder {
         Builder {

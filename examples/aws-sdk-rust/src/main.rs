@@ -1,14 +1,12 @@
 //! `whoami PROFILE`: an AWS SDK for Rust program whose credentials come from stsvault.
 //!
-//! The provider opens the vault aws-vault's way (`AWS_VAULT_BACKEND`, `AWS_VAULT_FILE_DIR`, …),
+//! `CredentialsProvider::from_env` opens the vault aws-vault's way (`AWS_VAULT_BACKEND`, `AWS_VAULT_FILE_DIR`, …),
 //! resolves PROFILE in `~/.aws/config`, and asks for an MFA code (terminal, or the profile's
 //! `mfa_process`) only when no cached session is fresh. The SDK calls it again by itself when
 //! the session nears expiry. The program calls STS GetCallerIdentity twice, and prints the ARN.
 
 use aws_config::BehaviorVersion;
-use std::sync::Arc;
-use stsvault::vault::{BackendOptions, Vault, passphrase_from_env_or_terminal};
-use stsvault::{Config, CredentialsProvider};
+use stsvault::CredentialsProvider;
 
 #[tokio::main]
 async fn main() {
@@ -20,14 +18,8 @@ async fn main() {
 }
 
 async fn run(profile: &str) -> Result<(), Box<dyn std::error::Error>> {
-    // The vault and the config, as the `stsvault` command opens them.
-    let backend = BackendOptions::from_env(|k| std::env::var(k).ok())?
-        .open(passphrase_from_env_or_terminal())?;
-    let provider = CredentialsProvider::builder()
-        .profile(profile)
-        .config(Config::load()?)
-        .vault(Arc::new(Vault::new(backend)))
-        .build()?;
+    // The config, the vault and the prompts, found as the `stsvault` command finds them.
+    let provider = CredentialsProvider::from_env(profile)?;
 
     // Any AWS SDK client: the provider is its credentials provider.
     let sdk = aws_config::defaults(BehaviorVersion::latest())
