@@ -10,7 +10,7 @@ PY := $(CURDIR)/.venv/bin/python
 export STSVAULT_PYTHON := $(PY)
 STSVAULT := $(CARGO_TARGET_DIR)/debug/stsvault
 
-.PHONY: all deps build dist dist-x86_64 dist-wheel-x86_64 dist-check test test-rust test-emulator test-python python-wheel test-node node-addon bench bench-smoke lint cross-check demo clean fuzz-deps fuzz fuzz-smoke
+.PHONY: all deps build dist dist-x86_64 dist-wheel-x86_64 dist-node-x86_64 dist-check test test-rust test-emulator test-python python-wheel test-node node-addon node-release-addon bench bench-smoke lint cross-check demo clean fuzz-deps fuzz fuzz-smoke
 
 all: build
 
@@ -57,19 +57,29 @@ python-wheel: dist-wheel-x86_64
 test-python: python-wheel
 	cd bindings-python && $(PY) -m pytest -q tests
 
-# The Node binding: the napi-rs addon built by @napi-rs/cli (dev profile, the shared target dir)
-# next to its JavaScript layer; node's test runner drives the package as a program requires it.
+# The Node binding: the release linux-x64-gnu addon that `make dist` ships (built once, also
+# packed and installed by dist-check), put next to its JavaScript layer, where the loader
+# (native.js) takes it first; node's test runner drives the package as a program requires it.
+# `make node-addon` is the quicker dev-profile build (@napi-rs/cli) for working on the binding;
+# `make test` does not use it: napi passes --target, so it would compile every crate again.
 export STSVAULT_BIN := $(STSVAULT)
+NODE_ADDON := stsvault.linux-x64-gnu.node
 node-addon: deps
 	cd bindings-node && npx --no-install napi build --platform --no-js --dts native.d.ts
 
-test-node: node-addon
+dist-node-x86_64: deps
+	$(RELEASE) node x86_64-unknown-linux-gnu
+
+node-release-addon: dist-node-x86_64
+	install -m 0755 bindings-node/npm/linux-x64-gnu/$(NODE_ADDON) bindings-node/$(NODE_ADDON)
+
+test-node: node-release-addon
 	cd bindings-node && node --test --test-concurrency=1 test/
 
 # Benchmarks (benches/README.md): criterion on core's hot paths, then whole processes side by
 # side (release build) with the table and plot written into benches/. Never part of `make test`,
 # which runs bench-smoke instead: each criterion bench once, the process benchmarks once.
-bench: deps python-wheel node-addon
+bench: deps python-wheel node-release-addon
 	$(PY) -m pip install -q --disable-pip-version-check -r benches/requirements.txt
 	cargo build --release -p stsvault-cli
 	cargo bench -p stsvault --bench hot_paths
@@ -94,9 +104,8 @@ CHECK_ROOT := $(CURDIR)/.tmp/dist-check
 dist-wheel-x86_64: deps
 	$(RELEASE) wheel x86_64-unknown-linux-gnu
 
-dist-x86_64: deps dist-wheel-x86_64
+dist-x86_64: deps dist-wheel-x86_64 dist-node-x86_64
 	$(RELEASE) cli x86_64-unknown-linux-musl
-	$(RELEASE) node x86_64-unknown-linux-gnu
 	$(RELEASE) node-main
 	$(RELEASE) sums
 
