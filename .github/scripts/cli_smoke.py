@@ -12,8 +12,8 @@ with the encrypted-file backend, in a throwaway home:
   session, never the master key), a wrong passphrase refused, clear, remove --force.
 
 It checks the vault files never hold the master secret in clear. It is written in Python, not in
-the Rust test-support crate, because it has to run where that crate does not build (Windows) and
-against the release build itself. Exits non-zero, saying why, on the first failure.
+the Rust test-support crate, because it runs against the release build itself, with no Rust
+toolchain on the runner. Exits non-zero, saying why, on the first failure.
 """
 
 from __future__ import annotations
@@ -64,10 +64,11 @@ class World:
         self.binary = binary
         self.log = work / "calls.jsonl"
         ready = work / "ready.json"
-        # No --parent-pid: the emulator's watch of it is POSIX-only; it is stopped in close().
+        # Stopped in close(); --parent-pid makes it go by itself too, should this script die
+        # first or terminate() end only a Windows venv's python.exe launcher, not its child.
         self.server = subprocess.Popen(
             [sys.executable, "-m", "stsvault_emulator", "serve", "--port", "0",
-             "--log", str(self.log), "--ready-file", str(ready)],
+             "--log", str(self.log), "--ready-file", str(ready), "--parent-pid", str(os.getpid())],
             env=emulator_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 120

@@ -3,6 +3,9 @@
 //! prompt, no STS call), `list`, `clear` and `remove` — with the stored items checked by the
 //! keyring's own tool — plus the default backend choice when a Secret Service is on the bus.
 
+// Unix only: the Secret Service, kwallet and pass on a private D-Bus, and keyctl.
+#![cfg(unix)]
+
 use std::process::Command;
 use stsvault_test_support::services::{
     GnomeKeyring, KWalletDaemon, PassStore, SessionBus, SessionKeyring,

@@ -57,17 +57,39 @@ fn completion_scripts_parse_and_complete_commands_and_profiles() {
         out.stdout,
         "aws-vault's flag prints the same script"
     );
-    // Tab in bash, as the shell calls the function: `stsvault <Tab>`, `stsvault exec <Tab>`.
+    for shell in ["zsh", "fish"] {
+        let out = run(&["completion", shell]);
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("--completion-bash"), "{shell}: {text}");
+        let path = dir.path().join(format!("stsvault.{shell}"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        // Checked for syntax where the shell is installed.
+        if let Ok(status) = Command::new(shell).arg("-n").arg(&path).status() {
+            assert!(status.success(), "{shell} accepts the script");
+        }
+    }
+    // Tab in the shells themselves: on Unix, where they run with this PATH and config.
+    #[cfg(unix)]
+    tab_completes_commands_and_profiles(dir.path(), &config);
+    let out = run(&["completion", "powershell"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rotate"));
+}
+
+/// Tab in bash (and fish, where installed) with the scripts in `dir`, as the shell calls
+/// the completion: `stsvault <Tab>`, `stsvault exec <Tab>`…
+#[cfg(unix)]
+fn tab_completes_commands_and_profiles(dir: &std::path::Path, config: &std::path::Path) {
     let bin_dir = std::path::Path::new(BIN).parent().unwrap();
     let tab = |words: &str, cword: usize| {
         let program = format!(
             "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; _stsvault_complete; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-            script.display()
+            dir.join("stsvault.bash").display()
         );
         let out = Command::new("bash")
             .args(["--norc", "-c", &program])
             .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
-            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_CONFIG_FILE", config)
             .output()
             .expect("bash");
         assert!(
@@ -87,33 +109,19 @@ fn completion_scripts_parse_and_complete_commands_and_profiles() {
     assert_eq!(tab("stsvault exec ''", 2), "dev\nprod\n");
     assert_eq!(tab("stsvault login --stdout p", 3), "prod\n");
     assert_eq!(tab("stsvault export --format e", 3), "env\nexport-env\n");
-    for shell in ["zsh", "fish"] {
-        let out = run(&["completion", shell]);
-        assert!(out.status.success(), "{shell}");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("--completion-bash"), "{shell}: {text}");
-        let path = dir.path().join(format!("stsvault.{shell}"));
-        std::fs::write(&path, &out.stdout).unwrap();
-        // Checked for syntax where the shell is installed.
-        if let Ok(status) = Command::new(shell).arg("-n").arg(&path).status() {
-            assert!(status.success(), "{shell} accepts the script");
-        }
-    }
     // Tab in fish, where installed.
     let fish = format!(
         "source {}; complete -C 'stsvault exec '",
-        dir.path().join("stsvault.fish").display()
+        dir.join("stsvault.fish").display()
     );
     if let Ok(out) = Command::new("fish")
         .args(["-c", &fish])
         .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
-        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_CONFIG_FILE", config)
         .output()
     {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "dev\nprod\n");
     }
-    let out = run(&["completion", "powershell"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("rotate"));
 }
 
 #[test]

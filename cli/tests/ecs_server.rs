@@ -68,9 +68,9 @@ fn the_commands_exit_code_is_returned() {
     let (_emulator, _user, sandbox) = setup();
     let out = sandbox
         .command(BIN)
-        .args([
-            "exec", "--server", "--lazy", PROFILE, "--", "sh", "-c", "exit 7",
-        ])
+        .args(["exec", "--server", "--lazy", PROFILE, "--"])
+        .arg(python())
+        .args(["-c", "import sys; sys.exit(7)"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(7));

@@ -23,6 +23,10 @@
 //! The command is this test binary run again (`ecs_child_process`, which does nothing unless
 //! `STSVAULT_ECS_CHILD` is set). Nothing here prints a secret.
 
+// Unix only: signals (SIGTERM, SIGINT to the process group) and the listening sockets in
+// /proc/net/tcp.
+#![cfg(unix)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};

@@ -1,11 +1,12 @@
 //! `exec` options and environment end to end against the emulator: `mfa_process`, session TTLs
 //! (`AWS_SESSION_TOKEN_TTL`, `--duration`), `endpoint_url` in the profile instead of
 //! `AWS_ENDPOINT_URL`, `--debug` output without secrets, backend selection, the default
-//! command, and signals reaching the command.
+//! command, and signals reaching the command (Unix).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Output, Stdio};
-use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, python, repo_root, totp};
+use std::process::Output;
+use stsvault_test_support::{
+    Emulator, IamUser, Sandbox, TRUE_COMMAND, assert_success, python, repo_root, totp,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
@@ -51,7 +52,8 @@ fn mfa_process_supplies_the_code_without_a_terminal() {
     );
     let out = sandbox
         .command(BIN)
-        .args(["exec", PROFILE, "--", "true"])
+        .args(["exec", PROFILE, "--"])
+        .args(TRUE_COMMAND)
         .env("PYTHONPATH", repo_root().join("test-support/emulator"))
         .output()
         .unwrap();
@@ -72,7 +74,8 @@ fn session_duration_defaults_to_one_hour() {
     assert_success(
         &sandbox
             .command(BIN)
-            .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+            .args(["exec", PROFILE, "--mfa-token", &code, "--"])
+            .args(TRUE_COMMAND)
             .output()
             .unwrap(),
     );
@@ -90,7 +93,8 @@ fn session_duration_follows_aws_session_token_ttl() {
     let code = totp(&user.seed, 0);
     let out = sandbox
         .command(BIN)
-        .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+        .args(["exec", PROFILE, "--mfa-token", &code, "--"])
+        .args(TRUE_COMMAND)
         .env("AWS_SESSION_TOKEN_TTL", "2h")
         .output()
         .unwrap();
@@ -108,7 +112,8 @@ fn session_duration_follows_the_duration_flag_and_rejects_nonsense() {
     let (emulator, user, sandbox) = setup(nothing, true);
     let bad = sandbox
         .command(BIN)
-        .args(["exec", PROFILE, "--duration", "soon", "--", "true"])
+        .args(["exec", PROFILE, "--duration", "soon", "--"])
+        .args(TRUE_COMMAND)
         .output()
         .unwrap();
     assert!(!bad.status.success());
@@ -116,16 +121,8 @@ fn session_duration_follows_the_duration_flag_and_rejects_nonsense() {
     let code = totp(&user.seed, 0);
     let out = sandbox
         .command(BIN)
-        .args([
-            "exec",
-            PROFILE,
-            "-d",
-            "90m",
-            "--mfa-token",
-            &code,
-            "--",
-            "true",
-        ])
+        .args(["exec", PROFILE, "-d", "90m", "--mfa-token", &code, "--"])
+        .args(TRUE_COMMAND)
         .output()
         .unwrap();
     assert_success(&out);
@@ -144,7 +141,8 @@ fn endpoint_url_in_the_profile_is_honoured() {
     let code = totp(&user.seed, 0);
     let out = sandbox
         .command(BIN)
-        .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+        .args(["exec", PROFILE, "--mfa-token", &code, "--"])
+        .args(TRUE_COMMAND)
         .output()
         .unwrap();
     assert_success(&out);
@@ -164,9 +162,11 @@ fn debug_output_explains_the_plan_but_never_shows_a_secret() {
             "--mfa-token",
             &code,
             "--",
-            "sh",
+        ])
+        .arg(python())
+        .args([
             "-c",
-            "echo \"$AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN\"",
+            "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'], os.environ['AWS_SESSION_TOKEN'])",
         ])
         .output()
         .unwrap();
@@ -211,9 +211,21 @@ fn an_unknown_backend_is_one_clear_error() {
 fn without_a_command_exec_runs_the_users_shell() {
     let (_emulator, user, sandbox) = setup(nothing, true);
     let code = totp(&user.seed, 0);
-    let script = sandbox.home().join("fake-shell");
-    std::fs::write(&script, "#!/bin/sh\necho \"shell with $AWS_VAULT\"\n").unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    #[cfg(unix)]
+    let script = {
+        let script = sandbox.home().join("fake-shell");
+        std::fs::write(&script, "#!/bin/sh\necho \"shell with $AWS_VAULT\"\n").unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        script
+    };
+    // Windows runs a batch file by its name, as a shell would be.
+    #[cfg(windows)]
+    let script = {
+        let script = sandbox.home().join("fake-shell.cmd");
+        std::fs::write(&script, "@echo shell with %AWS_VAULT%\r\n").unwrap();
+        script
+    };
     let out = sandbox
         .command(BIN)
         .args(["exec", PROFILE, "--mfa-token", &code])
@@ -228,7 +240,10 @@ fn without_a_command_exec_runs_the_users_shell() {
 }
 
 #[test]
+#[cfg(unix)]
 fn signals_reach_the_command() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
     let (_emulator, user, sandbox) = setup(nothing, true);
     let code = totp(&user.seed, 0);
     let mut child = sandbox
@@ -252,10 +267,12 @@ fn signals_reach_the_command() {
 #[test]
 fn without_a_terminal_or_a_code_the_mfa_prompt_is_one_clear_error() {
     let (emulator, user, sandbox) = setup(nothing, true);
-    // `command` runs in a new session with no controlling terminal and stdin from /dev/null.
+    // `command` runs with no controlling terminal (no console on Windows) and stdin from
+    // /dev/null.
     let out = sandbox
         .command(BIN)
-        .args(["exec", PROFILE, "--", "true"])
+        .args(["exec", PROFILE, "--"])
+        .args(TRUE_COMMAND)
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -276,7 +293,9 @@ fn without_a_terminal_or_a_code_the_mfa_prompt_is_one_clear_error() {
 }
 
 /// A stand-in for a prompt program (no YubiKey or desktop here): it records its arguments and
-/// prints the code the test left for it.
+/// prints the code the test left for it. A shell script: Unix only (on Windows the drivers'
+/// programs would have to be `.exe` files).
+#[cfg(unix)]
 fn fake_program(dir: &std::path::Path, name: &str, code: &str) -> std::path::PathBuf {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(dir.join("code"), code).unwrap();
@@ -295,6 +314,7 @@ fn fake_program(dir: &std::path::Path, name: &str, code: &str) -> std::path::Pat
 }
 
 #[test]
+#[cfg(unix)]
 fn the_ykman_zenity_kdialog_and_osascript_prompt_drivers_run_their_programs() {
     for (driver, want) in [
         ("ykman", vec!["oath", "accounts", "code", "--single"]),
@@ -313,7 +333,8 @@ fn the_ykman_zenity_kdialog_and_osascript_prompt_drivers_run_their_programs() {
         sandbox.set_env("PATH", path);
         let out = sandbox
             .command(BIN)
-            .args(["--prompt", driver, "exec", PROFILE, "--", "true"])
+            .args(["--prompt", driver, "exec", PROFILE, "--"])
+            .args(TRUE_COMMAND)
             .output()
             .unwrap();
         assert_success(&out);

@@ -142,11 +142,14 @@ fn export_prints_the_session_in_each_format() {
 #[test]
 fn the_aws_cli_gets_mfa_credentials_through_credential_process() {
     let (emulator, user, sandbox) = setup();
-    let aws = python().with_file_name("aws");
     let run = || {
+        // `python -m awscli`: the `aws` entry point is a script, which Windows cannot run by
+        // its path.
         let out = sandbox
-            .command(&aws)
+            .command(python())
             .args([
+                "-m",
+                "awscli",
                 "sts",
                 "get-caller-identity",
                 "--profile",

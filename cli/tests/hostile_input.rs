@@ -8,6 +8,9 @@
 //! credentials files, and for the Secret Service its keyring files and item list — the same
 //! after as before. Plus: a couple of throttles are retried by the SDK and the call succeeds.
 
+// Unix only: the table includes gnome-keyring on a private D-Bus and Unix file modes.
+#![cfg(unix)]
+
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;

@@ -81,7 +81,7 @@ fn a_role_session_signs_in_to_the_console() {
 fn a_users_own_keys_sign_in_through_a_federation_token_in_the_browser() {
     let (emulator, user, mut sandbox) = setup();
     let browser = sandbox.write_browser(BrowserAction::Approve);
-    sandbox.set_env("BROWSER", browser.display().to_string());
+    sandbox.set_env("BROWSER", browser);
     let out = sandbox
         .command(BIN)
         .args(["login", "base"])

@@ -12,6 +12,9 @@
 //!   the session or the passphrase (except where printing the session is the command's job:
 //!   the child's and `export`'s stdout).
 
+// Unix only: it types on a pseudo-terminal and checks Unix file modes.
+#![cfg(unix)]
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;

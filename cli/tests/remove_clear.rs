@@ -1,6 +1,6 @@
 //! `stsvault clear` and `stsvault remove` on a vault holding keys and a cached session.
 
-use stsvault_test_support::{Emulator, Sandbox, assert_success, totp};
+use stsvault_test_support::{Emulator, Sandbox, TRUE_COMMAND, assert_success, totp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "sls-administrator";
@@ -19,7 +19,8 @@ fn vault_with_a_session() -> (Emulator, Sandbox) {
     assert_success(
         &sandbox
             .command(BIN)
-            .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+            .args(["exec", PROFILE, "--mfa-token", &code, "--"])
+            .args(TRUE_COMMAND)
             .output()
             .unwrap(),
     );
@@ -68,7 +69,9 @@ fn remove_force_deletes_keys_and_sessions() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("no credentials are stored"));
 }
 
+/// Unix: answered on a pseudo-terminal.
 #[test]
+#[cfg(unix)]
 fn remove_asks_first_and_keeps_the_keys_on_no() {
     let (_emulator, sandbox) = vault_with_a_session();
     let mut no = sandbox.pty_command(&[(r"\(y\|N\) ", "env:ANSWER")], BIN);

@@ -3,7 +3,9 @@
 //! a working key in the vault.
 
 use std::process::Output;
-use stsvault_test_support::{Emulator, IamUser, Sandbox, assert_success, three_valid_codes};
+use stsvault_test_support::{
+    Emulator, IamUser, Sandbox, TRUE_COMMAND, assert_success, three_valid_codes,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "deployer";
@@ -38,10 +40,11 @@ fn rotate_replaces_the_key_using_an_mfa_session() {
     let (emulator, user, sandbox) = setup();
     // A cached session, made with the previous code (rotate's own MFA session needs a new one).
     let [earlier, _, _] = three_valid_codes(&user.seed);
-    assert_success(&run(
-        &sandbox,
-        &["exec", "-t", &earlier, PROFILE, "--", "true"],
-    ));
+    let exec: Vec<&str> = ["exec", "-t", &earlier, PROFILE, "--"]
+        .into_iter()
+        .chain(TRUE_COMMAND.iter().copied())
+        .collect();
+    assert_success(&run(&sandbox, &exec));
 
     let before = emulator.calls().len();
     let out = run(&sandbox, &["rotate", PROFILE]);

@@ -1,11 +1,15 @@
 //! End to end through the real `stsvault` binary against the TOTP-checking emulator: the seed's
 //! story (`add`, a profile with `mfa_serial`, `exec` asking for the passphrase and MFA code on a
-//! real terminal), the session cache, MFA failures, exit codes and nesting.
+//! real terminal), the session cache, MFA failures, exit codes and nesting. The terminal parts
+//! run on Unix, where a pseudo-terminal can be driven.
 
+#[cfg(unix)]
 use std::process::Output;
 use stsvault_test_support::{
-    Emulator, IamUser, Sandbox, WHOAMI_PY as WHOAMI, assert_success, python, totp, whoami,
+    Emulator, IamUser, Sandbox, TRUE_COMMAND, assert_success, python, totp,
 };
+#[cfg(unix)]
+use stsvault_test_support::{WHOAMI_PY as WHOAMI, whoami};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
 const PROFILE: &str = "sls-administrator";
@@ -38,6 +42,7 @@ fn story() -> Story {
 
 /// `stsvault exec PROFILE -- python -c WHOAMI` in a real terminal, typing the passphrase and
 /// the current TOTP code when asked.
+#[cfg(unix)]
 fn exec_on_terminal(s: &Story) -> Output {
     let mut cmd = s.sandbox.pty_command(
         &[
@@ -56,6 +61,7 @@ fn exec_on_terminal(s: &Story) -> Output {
 }
 
 #[test]
+#[cfg(unix)]
 fn seed_story_asks_passphrase_and_mfa_once_and_hands_out_only_the_session() {
     let s = story();
     let out = exec_on_terminal(&s);
@@ -104,6 +110,7 @@ fn seed_story_asks_passphrase_and_mfa_once_and_hands_out_only_the_session() {
 }
 
 #[test]
+#[cfg(unix)]
 fn second_exec_within_the_ttl_makes_no_sts_call_and_no_prompt() {
     let s = story();
     assert_success(&exec_on_terminal(&s));
@@ -138,7 +145,8 @@ fn wrong_mfa_code_fails_clearly_and_caches_nothing() {
     let out = s
         .sandbox
         .command(BIN)
-        .args(["exec", PROFILE, "--mfa-token", &wrong, "--", "true"])
+        .args(["exec", PROFILE, "--mfa-token", &wrong, "--"])
+        .args(TRUE_COMMAND)
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -171,14 +179,16 @@ fn a_reused_mfa_code_is_refused() {
     assert_success(
         &s.sandbox
             .command(BIN)
-            .args(["exec", PROFILE, "--mfa-token", &code, "--", "true"])
+            .args(["exec", PROFILE, "--mfa-token", &code, "--"])
+            .args(TRUE_COMMAND)
             .output()
             .unwrap(),
     );
     let out = s
         .sandbox
         .command(BIN)
-        .args(["exec", "again", "--mfa-token", &code, "--", "true"])
+        .args(["exec", "again", "--mfa-token", &code, "--"])
+        .args(TRUE_COMMAND)
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -203,16 +213,9 @@ fn the_child_exit_code_is_passed_through() {
     let out = s
         .sandbox
         .command(BIN)
-        .args([
-            "exec",
-            PROFILE,
-            "--mfa-token",
-            &code,
-            "--",
-            "sh",
-            "-c",
-            "exit 42",
-        ])
+        .args(["exec", PROFILE, "--mfa-token", &code, "--"])
+        .arg(python())
+        .args(["-c", "import sys; sys.exit(42)"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(42));
@@ -224,7 +227,8 @@ fn exec_refuses_to_nest_inside_another_profile() {
     let out = s
         .sandbox
         .command(BIN)
-        .args(["exec", PROFILE, "--", "true"])
+        .args(["exec", PROFILE, "--"])
+        .args(TRUE_COMMAND)
         .env("AWS_VAULT", "dev")
         .output()
         .unwrap();
@@ -240,7 +244,8 @@ fn without_a_terminal_the_mfa_prompt_says_how_to_supply_the_code() {
     let out = s
         .sandbox
         .command(BIN)
-        .args(["exec", PROFILE, "--", "true"])
+        .args(["exec", PROFILE, "--"])
+        .args(TRUE_COMMAND)
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -253,6 +258,7 @@ fn without_a_terminal_the_mfa_prompt_says_how_to_supply_the_code() {
 }
 
 #[test]
+#[cfg(unix)]
 fn add_prompts_for_the_keys_and_passphrase_on_the_terminal() {
     let sandbox = Sandbox::new(None);
     let mut cmd = sandbox.pty_command(

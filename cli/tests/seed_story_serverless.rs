@@ -3,6 +3,9 @@
 //! the emulator, asking for the passphrase and the MFA code once on a real terminal; every call
 //! of the deploy is signed by the MFA session's key, never the master key.
 
+// Unix only: it types on a pseudo-terminal.
+#![cfg(unix)]
+
 use stsvault_test_support::{Emulator, Sandbox, python, repo_root};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");

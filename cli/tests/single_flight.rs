@@ -15,12 +15,21 @@ fn concurrent_execs_on_a_cold_cache_prompt_once_and_call_sts_once() {
     let sandbox = Sandbox::new(Some(&emulator));
     let prompts = sandbox.home().join("prompts.log");
     // The "prompt": records that it was asked, waits a little (a person typing), prints the code.
-    let mfa_process = format!(
-        "echo asked >> {log}; sleep 1; {py} -m stsvault_emulator totp --seed {seed}",
-        log = prompts.display(),
-        py = python().display(),
-        seed = user.seed
-    );
+    // A Python script, so one command line serves /bin/sh and cmd.exe alike.
+    let prompt = sandbox.home().join("prompt.py");
+    std::fs::write(
+        &prompt,
+        format!(
+            "import subprocess, sys, time\n\
+             with open({log:?}, 'a') as log:\n    log.write('asked\\n')\n\
+             time.sleep(1)\n\
+             sys.exit(subprocess.call([sys.executable, '-m', 'stsvault_emulator', 'totp', '--seed', {seed:?}]))\n",
+            log = prompts.display().to_string(),
+            seed = user.seed,
+        ),
+    )
+    .unwrap();
+    let mfa_process = format!("{} {}", python().display(), prompt.display());
     sandbox.write_config(&format!(
         "[profile {PROFILE}]\nmfa_serial = {}\nmfa_process = {mfa_process}\n",
         user.mfa_serial
@@ -31,7 +40,9 @@ fn concurrent_execs_on_a_cold_cache_prompt_once_and_call_sts_once() {
         .map(|_| {
             sandbox
                 .command(BIN)
-                .args(["exec", PROFILE, "--", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"])
+                .args(["exec", PROFILE, "--"])
+                .arg(python())
+                .args(["-c", "import os; print(os.environ['AWS_ACCESS_KEY_ID'])"])
                 .env(
                     "PYTHONPATH",
                     stsvault_test_support::repo_root().join("test-support/emulator"),

@@ -26,7 +26,7 @@ fn world(action: BrowserAction) -> World {
     emulator.setup_user_with_role("sso-reader", "SsoReader");
     let mut sandbox = Sandbox::new(Some(&emulator));
     let browser = sandbox.write_browser(action);
-    sandbox.set_env("BROWSER", browser.display().to_string());
+    sandbox.set_env("BROWSER", browser);
     let account = &admin.account_id;
     sandbox.write_config(&format!(
         "[profile admin]\nsso_session = corp\nsso_account_id = {account}\nsso_role_name = SsoAdmin\nregion = eu-west-1\n\n\

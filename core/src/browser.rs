@@ -1,14 +1,14 @@
 //! Opening a page (an SSO or console sign-in) in a browser: the command(s) in `$BROWSER` when set (`%s` stands for
-//! the URL, else it is appended; several commands are separated by `:`), otherwise the desktop's
-//! opener (`xdg-open`, `open`, or the Windows URL handler).
+//! the URL, else it is appended; several commands are separated by `:`, by `;` on Windows, as
+//! in `PATH` and Python's `webbrowser`), otherwise the desktop's opener (`xdg-open`, `open`, or
+//! the Windows URL handler).
 
 use std::process::{Command, Stdio};
 
 /// Starts a browser on `url` without waiting for it; the error says what could not be run.
 pub fn open(url: &str) -> Result<(), String> {
     let candidates = match std::env::var("BROWSER") {
-        Ok(list) if !list.trim().is_empty() => list
-            .split(':')
+        Ok(list) if !list.trim().is_empty() => entries(&list, cfg!(windows))
             .filter_map(|c| command_for(c, url))
             .collect(),
         _ => vec![desktop_opener(url)],
@@ -35,6 +35,12 @@ pub fn open(url: &str) -> Result<(), String> {
     } else {
         failures.join("; ")
     })
+}
+
+/// The commands of a `$BROWSER` list: separated by `:`, or by `;` on Windows, where `:`
+/// follows every drive letter (`C:\Tools\browser.exe`).
+fn entries(list: &str, windows: bool) -> impl Iterator<Item = &str> {
+    list.split(if windows { ';' } else { ':' })
 }
 
 /// One `$BROWSER` entry as a program and its arguments.
@@ -81,5 +87,17 @@ mod tests {
             Some(("w3m".into(), vec!["-o".into(), format!("x={url}")]))
         );
         assert_eq!(command_for("  ", url), None);
+    }
+
+    #[test]
+    fn browser_lists_split_on_colons_or_on_windows_semicolons() {
+        assert_eq!(
+            entries("firefox:w3m %s", false).collect::<Vec<_>>(),
+            ["firefox", "w3m %s"]
+        );
+        assert_eq!(
+            entries(r"C:\Tools\py.exe C:\b.py;msedge", true).collect::<Vec<_>>(),
+            [r"C:\Tools\py.exe C:\b.py", "msedge"]
+        );
     }
 }

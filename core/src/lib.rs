@@ -42,6 +42,7 @@ pub mod export;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod home;
 mod http;
 pub mod login;
 mod private_fs;

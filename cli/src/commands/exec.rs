@@ -72,14 +72,18 @@ fn program_of(args: &ExecArgs) -> String {
     match &args.cmd {
         Some(c) => c.clone(),
         None => {
-            let shell = std::env::var("SHELL")
-                .ok()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "/bin/sh".to_string());
+            let shell = shell_or_default(std::env::var("SHELL").ok());
             eprintln!("Starting subshell {shell}, use `exit` to exit the subshell");
             shell
         }
     }
+}
+
+/// `$SHELL` when set, else aws-vault's default: `cmd.exe` on Windows, `/bin/sh` elsewhere.
+fn shell_or_default(shell: Option<String>) -> String {
+    shell
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| if cfg!(windows) { "cmd.exe" } else { "/bin/sh" }.to_string())
 }
 
 /// `--ecs-server`: serve the credentials from 127.0.0.1 while the command runs as a child.
@@ -295,6 +299,7 @@ async fn wait_passing_signals(
 }
 
 /// Waits for the child. The console sends Ctrl-C to the command too; the command decides.
+/// Without a console to listen on, only the child is waited for.
 #[cfg(not(unix))]
 async fn wait_passing_signals(
     child: &mut tokio::process::Child,
@@ -302,7 +307,11 @@ async fn wait_passing_signals(
     loop {
         tokio::select! {
             status = child.wait() => return status,
-            _ = tokio::signal::ctrl_c() => {}
+            listening = tokio::signal::ctrl_c() => {
+                if listening.is_err() {
+                    return child.wait().await;
+                }
+            }
         }
     }
 }
@@ -327,5 +336,18 @@ fn set_env(cmd: &mut Command, profile: &str, region: Option<&str>, creds: &Crede
     cmd.env("AWS_VAULT", profile);
     for (name, value) in export::env_pairs(creds, region) {
         cmd.env(name, value.as_str());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_or_default;
+
+    #[test]
+    fn without_shell_the_platforms_shell_runs() {
+        assert_eq!(shell_or_default(Some("/bin/zsh".into())), "/bin/zsh");
+        let default = if cfg!(windows) { "cmd.exe" } else { "/bin/sh" };
+        assert_eq!(shell_or_default(None), default);
+        assert_eq!(shell_or_default(Some(String::new())), default);
     }
 }

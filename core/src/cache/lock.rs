@@ -15,7 +15,8 @@ pub struct FlightLock {
 }
 
 /// Where lock files live: `$STSVAULT_LOCK_DIR`, else `$XDG_RUNTIME_DIR/stsvault`, else
-/// `~/.cache/stsvault/locks` (`$XDG_CACHE_HOME` honoured).
+/// `~/.cache/stsvault/locks` (`$XDG_CACHE_HOME` honoured; `~` is `$HOME`, `%USERPROFILE%` on
+/// Windows).
 pub fn lock_dir() -> Option<PathBuf> {
     let env = |k: &str| {
         std::env::var_os(k)
@@ -25,7 +26,7 @@ pub fn lock_dir() -> Option<PathBuf> {
     env("STSVAULT_LOCK_DIR")
         .or_else(|| env("XDG_RUNTIME_DIR").map(|d| d.join("stsvault")))
         .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("stsvault/locks")))
-        .or_else(|| env("HOME").map(|h| h.join(".cache/stsvault/locks")))
+        .or_else(|| crate::home::home_dir().map(|h| h.join(".cache/stsvault/locks")))
 }
 
 /// A stable name for the key's lock file (FNV-1a of the key's item prefix, so every build of

@@ -210,12 +210,12 @@ fn profile_name_of(header: &str) -> Option<&str> {
     header.strip_prefix("profile ")
 }
 
-/// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else under `$HOME/.aws/`.
+/// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else under `~/.aws/` (the home
+/// directory of [`crate::home`]).
 fn default_paths(env: &EnvVars) -> Result<(PathBuf, PathBuf), ConfigError> {
     let home = || {
-        env.get("HOME")
-            .or_else(|| env.get("USERPROFILE"))
-            .map(|h| Path::new(h).join(".aws"))
+        crate::home::home_dir_from(|name| env.get(name).map(Into::into))
+            .map(|h| h.join(".aws"))
             .ok_or(ConfigError::NoHomeDirectory)
     };
     let config = match env.get("AWS_CONFIG_FILE") {

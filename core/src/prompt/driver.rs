@@ -8,7 +8,7 @@ use std::sync::Arc;
 /// A prompt driver selectable by name, as aws-vault's `--prompt`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Driver {
-    /// Ask on `/dev/tty` (the default).
+    /// Ask on `/dev/tty`, the console on Windows (the default).
     #[default]
     Terminal,
     /// A program that asks or computes the code.
@@ -33,9 +33,14 @@ const PLATFORM: [(&str, Driver); 1] = [("wincredui", Driver::WinCredUi)];
 const PLATFORM: [(&str, Driver); 0] = [];
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false)
+    std::env::var_os("PATH").is_some_and(|paths| in_dirs(program, std::env::split_paths(&paths)))
+}
+
+/// True when one of `dirs` holds `program` as the OS runs it: on Windows `program.exe`, the
+/// name `Command` looks for there (`ykman.exe`).
+fn in_dirs(program: &str, mut dirs: impl Iterator<Item = std::path::PathBuf>) -> bool {
+    let file = format!("{program}{}", std::env::consts::EXE_SUFFIX);
+    dirs.any(|dir| dir.join(&file).is_file())
 }
 
 impl Driver {
@@ -119,6 +124,21 @@ mod tests {
         assert!(!Driver::available().contains(&"wincredui"));
         let err = "wincredui".parse::<Driver>().unwrap_err();
         assert!(matches!(err, PromptError::UnknownDriver { .. }), "{err}");
+    }
+
+    #[test]
+    fn programs_are_found_under_the_name_the_os_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = || std::iter::once(dir.path().to_path_buf());
+        assert!(!in_dirs("ykman", dirs()));
+        std::fs::write(
+            dir.path()
+                .join(format!("ykman{}", std::env::consts::EXE_SUFFIX)),
+            "",
+        )
+        .unwrap();
+        assert!(in_dirs("ykman", dirs()));
+        assert!(!in_dirs("zenity", dirs()));
     }
 
     #[test]

@@ -63,11 +63,11 @@ impl MfaPrompt for Fixed {
 #[derive(Debug, thiserror::Error)]
 pub enum PromptError {
     /// No terminal to ask on, and nothing else configured.
-    #[error("cannot ask for the {what}: no terminal is attached (/dev/tty: {reason}); {hint}")]
+    #[error("cannot ask for the {what}: no terminal is attached ({reason}); {hint}")]
     NoTerminal {
         /// What was to be asked for ("MFA code for …", "vault passphrase").
         what: String,
-        /// Why the terminal could not be opened.
+        /// Why the terminal could not be opened (`/dev/tty: …`, `CONIN$: …`).
         reason: String,
         /// How to supply it another way.
         hint: String,

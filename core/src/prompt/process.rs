@@ -1,5 +1,5 @@
-//! Prompts that run a program: the profile's `mfa_process` (through `/bin/sh -c`, as aws-vault
-//! does) and the GUI/hardware drivers `zenity`, `kdialog`, `osascript` and `ykman`.
+//! Prompts that run a program: the profile's `mfa_process` (through `/bin/sh -c`, `cmd.exe /c`
+//! on Windows, as aws-vault does) and the GUI/hardware drivers `zenity`, `kdialog`, `osascript` and `ykman`.
 
 use super::{MfaPrompt, MfaRequest, PromptError, non_empty};
 use secrecy::SecretString;
@@ -42,8 +42,7 @@ impl MfaProcess {
 impl MfaPrompt for MfaProcess {
     fn mfa_code(&self, request: &MfaRequest) -> Result<SecretString, PromptError> {
         tracing::debug!(profile = %request.profile, "running mfa_process");
-        let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c").arg(&self.command);
+        let cmd = crate::child::shell_command(&self.command);
         let out = run("mfa_process", &self.command, cmd)?;
         non_empty(
             out,

@@ -1,24 +1,49 @@
-//! The terminal prompt: reads from `/dev/tty`, so it works when stdin and stdout are pipes
-//! (`credential_process`, `exec … | tee`). MFA codes are echoed like aws-vault's; passphrases
-//! are not.
+//! The terminal prompt: reads from `/dev/tty` (the console, `CONIN$` and `CONOUT$`, on
+//! Windows), so it works when stdin and stdout are pipes (`credential_process`,
+//! `exec … | tee`). MFA codes are echoed like aws-vault's; passphrases are not.
 
 use super::{MfaPrompt, MfaRequest, PromptError, non_empty};
 use secrecy::SecretString;
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 
 /// Asks on the controlling terminal.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Terminal;
 
-const TTY: &str = "/dev/tty";
+/// Where answers are read from.
+#[cfg(not(windows))]
+const TTY_IN: &str = "/dev/tty";
+/// Where questions are written to.
+#[cfg(not(windows))]
+const TTY_OUT: &str = "/dev/tty";
+#[cfg(windows)]
+const TTY_IN: &str = "CONIN$";
+#[cfg(windows)]
+const TTY_OUT: &str = "CONOUT$";
 
-fn no_tty(what: &str, err: std::io::Error, hint: &str) -> PromptError {
+fn no_tty(what: &str, device: &str, err: std::io::Error, hint: &str) -> PromptError {
     PromptError::NoTerminal {
         what: what.to_string(),
-        reason: err.to_string(),
+        reason: format!("{device}: {err}"),
         hint: hint.to_string(),
     }
+}
+
+/// The terminal opened for reading and for writing, or why there is none.
+fn open_tty(what: &str, hint: &str) -> Result<(File, File), PromptError> {
+    let input = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(TTY_IN)
+        .map_err(|e| no_tty(what, TTY_IN, e, hint))?;
+    let output = if TTY_OUT == TTY_IN {
+        input.try_clone()
+    } else {
+        OpenOptions::new().write(true).open(TTY_OUT)
+    }
+    .map_err(|e| no_tty(what, TTY_OUT, e, hint))?;
+    Ok((input, output))
 }
 
 const MFA_HINT: &str = "pass the code with --mfa-token, set `mfa_process` in the profile, or choose another --prompt driver";
@@ -34,20 +59,15 @@ impl MfaPrompt for Terminal {
 /// Shows `message` on the terminal and reads one echoed line (trimmed). `hint` says how to
 /// supply the answer without a terminal.
 pub fn read_line_from_tty(message: &str, what: &str, hint: &str) -> Result<String, PromptError> {
-    let tty = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(TTY)
-        .map_err(|e| no_tty(what, e, hint))?;
+    let (input, mut out) = open_tty(what, hint)?;
     let io = |e: std::io::Error| PromptError::Io {
         what: what.to_string(),
         reason: e.to_string(),
     };
-    let mut out = tty.try_clone().map_err(io)?;
     out.write_all(message.as_bytes()).map_err(io)?;
     out.flush().map_err(io)?;
     let mut line = String::new();
-    BufReader::new(tty).read_line(&mut line).map_err(io)?;
+    BufReader::new(input).read_line(&mut line).map_err(io)?;
     Ok(line.trim().to_string())
 }
 
@@ -59,11 +79,7 @@ pub fn read_secret_from_tty(
     hint: &str,
 ) -> Result<SecretString, PromptError> {
     // Open first, so "no terminal" gets its own clear error rather than an I/O one.
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(TTY)
-        .map_err(|e| no_tty(what, e, hint))?;
+    open_tty(what, hint)?;
     let answer = rpassword::prompt_password(message).map_err(|e| PromptError::Io {
         what: what.to_string(),
         reason: e.to_string(),

@@ -79,8 +79,8 @@ impl ProcessCredentials {
     }
 }
 
-/// Runs `command` with `/bin/sh -c` (stdin and stderr the caller's, so it can prompt) and
-/// returns the credentials it prints.
+/// Runs `command` through the shell (`/bin/sh -c`, `cmd.exe /c` on Windows; stdin and stderr
+/// the caller's, so it can prompt) and returns the credentials it prints.
 pub async fn run_credential_process(
     profile: &str,
     command: &str,
@@ -101,8 +101,8 @@ pub(crate) async fn run_shell(
         setting,
         reason,
     };
-    let mut cmd = tokio::process::Command::new("/bin/sh");
-    cmd.arg("-c").arg(command).stdout(Stdio::piped());
+    let mut cmd = tokio::process::Command::from(crate::child::shell_command(command));
+    cmd.stdout(Stdio::piped());
     if interactive {
         cmd.stdin(Stdio::inherit()).stderr(Stdio::inherit());
     } else {

@@ -1,8 +1,8 @@
 //! The encrypted file backend, byte-compatible with aws-vault's (99designs/keyring `file`):
 //! one file per item in `~/.awsvault/keys` (`AWS_VAULT_FILE_DIR`), named by percent-escaping
-//! `%` and `/` in the item name, holding a compact JWE (PBES2-HS256+A128KW, p2c 8192, A256GCM)
-//! whose payload is keyring's Item JSON. Writes are atomic (temp file + fsync + rename), files
-//! are 0600 in a 0700 directory.
+//! `%` and `/` in the item name (on Windows also what its file names cannot hold), holding a
+//! compact JWE (PBES2-HS256+A128KW, p2c 8192, A256GCM) whose payload is keyring's Item JSON.
+//! Writes are atomic (temp file + fsync + rename), files are 0600 in a 0700 directory.
 
 use super::jwe::{self, JweError};
 use super::{Backend, Item, VaultError, item_json};
@@ -41,12 +41,9 @@ pub fn default_file_dir() -> Result<PathBuf, VaultError> {
     Ok(home()?.join(".awsvault/keys"))
 }
 
-/// `$HOME`, for the backends' default locations.
+/// The home directory ([`crate::home`]), for the backends' default locations.
 pub(crate) fn home() -> Result<PathBuf, VaultError> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-        .ok_or(VaultError::NoHome)
+    crate::home::home_dir().ok_or(VaultError::NoHome)
 }
 
 /// Items as encrypted files in a directory.
@@ -60,8 +57,8 @@ impl FileBackend {
     /// A backend in `dir` (`~` expanded), asking `ask` for the passphrase when first needed.
     pub fn new(dir: impl Into<PathBuf>, ask: PassphraseFn) -> Self {
         let dir = dir.into();
-        let dir = match (dir.strip_prefix("~"), std::env::var_os("HOME")) {
-            (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        let dir = match (dir.strip_prefix("~"), crate::home::home_dir()) {
+            (Ok(rest), Some(home)) => home.join(rest),
             _ => dir,
         };
         Self {
@@ -282,11 +279,21 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), VaultEr
 
 /// keyring's file names: `%` and `/` percent-escaped (upper-case hex).
 fn escape(key: &str) -> String {
+    escape_for(key, cfg!(windows))
+}
+
+/// aws-vault's file name for `key`: `%` and `/` percent-escaped. On Windows also the characters
+/// a Windows file name cannot hold (`:` would name an NTFS stream: `oidc:https://…` items),
+/// which aws-vault cannot store there at all; [`unescape`] decodes every escape, so the
+/// names read back the same everywhere.
+fn escape_for(key: &str, windows: bool) -> String {
     let mut out = String::with_capacity(key.len());
     for c in key.chars() {
         match c {
-            '%' => out.push_str("%25"),
-            '/' => out.push_str("%2F"),
+            '%' | '/' => out.push_str(&format!("%{:02X}", u32::from(c))),
+            ':' | '<' | '>' | '"' | '\\' | '|' | '?' | '*' | '\0'..='\x1f' if windows => {
+                out.push_str(&format!("%{:02X}", u32::from(c)));
+            }
             c => out.push(c),
         }
     }
@@ -306,8 +313,29 @@ mod tests {
         for k in ["prod", "a/b", "50%/x", "ünï/cødé", "%2F", "%é%"] {
             assert_eq!(unescape(&escape(k)), k);
         }
-        assert_eq!(escape("a/b%c"), "a%2Fb%25c");
+        assert_eq!(escape_for("a/b%c", false), "a%2Fb%25c");
+        assert_eq!(escape_for("a/b%c", true), "a%2Fb%25c");
         assert_eq!(unescape("a%2fb"), "a/b");
+    }
+
+    #[test]
+    fn on_windows_names_hold_no_character_a_windows_file_name_cannot() {
+        let token = "oidc:https://corp.awsapps.example/start";
+        assert_eq!(
+            escape_for(token, false),
+            "oidc:https:%2F%2Fcorp.awsapps.example%2Fstart",
+            "aws-vault's name elsewhere"
+        );
+        let windows = escape_for(token, true);
+        assert_eq!(windows, "oidc%3Ahttps%3A%2F%2Fcorp.awsapps.example%2Fstart");
+        assert_eq!(unescape(&windows), token);
+        let odd = "a<b>c\"d\\e|f?g*h\ti";
+        let escaped = escape_for(odd, true);
+        assert!(
+            !escaped.contains(['<', '>', '"', '\\', '|', '?', '*', '\t']),
+            "{escaped}"
+        );
+        assert_eq!(unescape(&escaped), odd);
     }
 
     /// A write removes temporary files that a killed writer left more than an hour ago, and

@@ -17,5 +17,6 @@ Modules, one job each:
 - ``sessions``   the session keys the guard mints, the user keys they stand for, MFA-ness
 - ``calllog``    the JSON-lines call log and its human summary
 - ``setup_user`` create an IAM user with keys and an enabled virtual MFA device
+- ``processes``  whether another process still runs, without signalling it (Windows-safe)
 - ``testing``    start/stop the emulator from Python test suites
 """

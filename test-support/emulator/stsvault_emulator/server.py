@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 
-from . import calllog
+from . import calllog, processes
 from .guard import Guard
 
 HOST = "127.0.0.1"
@@ -84,16 +84,10 @@ def serve(port: int, log_path: str | None, ready_file: str | None, parent_pid: i
 
 def _watch_parent(pid: int, stop: threading.Event) -> None:
     """Set ``stop`` once process ``pid`` is gone (or we were re-parented away from it)."""
-    was_our_parent = os.getppid() == pid
+    gone = processes.watch(pid)
     while not stop.wait(PARENT_POLL_SECONDS):
-        if was_our_parent and os.getppid() != pid:
+        if gone():
             break
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        except PermissionError:
-            pass  # exists, owned by someone else
     stop.set()
 
 

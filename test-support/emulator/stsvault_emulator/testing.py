@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from . import processes
+
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the folder holding stsvault_emulator/
 
 
@@ -62,19 +64,8 @@ def wait_for_ready_file(path: Path, proc: subprocess.Popen | None, timeout: floa
 
 
 def pid_alive(pid: int) -> bool:
-    """True while process ``pid`` runs (a zombie counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-    except OSError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """True while process ``pid`` runs (on Unix a zombie counts as gone)."""
+    return processes.alive(pid)
 
 
 class Emulator:

@@ -2,12 +2,16 @@
 //! TOTP-checking guard, `test-support/emulator/`), IAM users with virtual MFA devices, TOTP
 //! codes, sandboxed homes for running the `stsvault` binary, and the pseudo-terminal driver.
 //! The Python and Node suites use the same emulator and scripts.
+//!
+//! It builds on Unix and Windows. What Windows lacks is left out there: the pseudo-terminal
+//! driver ([`Sandbox::pty_command`]) and the keyring services ([`services`]).
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
 pub mod services;
 
 /// The repository root: the nearest directory at or above the running test's package (cargo
@@ -30,8 +34,9 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or(start)
 }
 
-/// The Python with the emulator's requirements: `$STSVAULT_PYTHON`, else the repo's `.venv`,
-/// else `python3`.
+/// The Python with the emulator's requirements: `$STSVAULT_PYTHON`, else the repo's `.venv`
+/// (`.venv/bin/python`; `.venv\Scripts\python.exe` on Windows), else `python3` (`python` on
+/// Windows).
 pub fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("STSVAULT_PYTHON")
         .map(PathBuf::from)
@@ -39,13 +44,26 @@ pub fn python() -> PathBuf {
     {
         return p;
     }
-    let venv = repo_root().join(".venv/bin/python");
+    let (venv, fallback) = if cfg!(windows) {
+        (".venv/Scripts/python.exe", "python")
+    } else {
+        (".venv/bin/python", "python3")
+    };
+    let venv = repo_root().join(venv);
     if venv.exists() {
         venv
     } else {
-        PathBuf::from("python3")
+        PathBuf::from(fallback)
     }
 }
+
+/// A command that does nothing and succeeds, for `stsvault exec PROFILE -- …`: `true`; on
+/// Windows, which has no `true`, `cmd /d /c rem`.
+pub const TRUE_COMMAND: &[&str] = if cfg!(windows) {
+    &["cmd", "/d", "/c", "rem"]
+} else {
+    &["true"]
+};
 
 /// `python -m stsvault_emulator …` with the package on the path.
 pub fn emulator_command() -> Command {
@@ -260,6 +278,7 @@ impl Drop for Emulator {
 }
 
 /// Sends SIGTERM to `pid`.
+#[cfg(unix)]
 pub(crate) fn terminate(pid: u32) {
     if let Ok(pid) = libc::pid_t::try_from(pid) {
         // SAFETY: kill(2) takes plain integers and touches no memory of ours.
@@ -267,7 +286,21 @@ pub(crate) fn terminate(pid: u32) {
     }
 }
 
-/// Stops `child`: SIGTERM for a clean stop, `grace` to exit, then SIGKILL; always reaped.
+/// Ends process `pid` and every process it started. Windows has no SIGTERM to ask with, and a
+/// venv's `python.exe` is a launcher that runs the real interpreter as its child, which killing
+/// the launcher alone would leave running: `taskkill /T /F` ends the whole tree.
+#[cfg(windows)]
+pub(crate) fn terminate(pid: u32) {
+    let _ = Command::new("taskkill")
+        .args(["/T", "/F", "/PID", &pid.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Stops `child`: SIGTERM for a clean stop (on Windows, the end of its process tree), `grace`
+/// to exit, then SIGKILL; always reaped.
 pub(crate) fn stop_child(child: &mut Child, grace: Duration) {
     terminate(child.id());
     let deadline = Instant::now() + grace;
@@ -377,7 +410,9 @@ impl Sandbox {
     }
 
     /// A command with a clean environment: only PATH, the sandbox's HOME and AWS files, the
-    /// file backend with its passphrase in `AWS_VAULT_FILE_PASSPHRASE`, and the endpoint.
+    /// file backend with its passphrase in `AWS_VAULT_FILE_PASSPHRASE`, and the endpoint — on
+    /// Windows also `USERPROFILE` (the sandbox's home too) and the system's own variables that
+    /// programs there cannot start without. It has no terminal to prompt on.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new(program);
         cmd.env_clear()
@@ -395,13 +430,33 @@ impl Sandbox {
             .stdin(Stdio::null());
         // A new session without a controlling terminal, so a prompt can never block on the
         // developer's terminal: only `pty_command` provides one.
-        use std::os::unix::process::CommandExt;
-        // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::setsid();
-                Ok(())
-            });
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::setsid();
+                    Ok(())
+                });
+            }
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::process::CommandExt;
+            // USERPROFILE is where Windows programs look for the home: stsvault (as aws-vault),
+            // and Python's expanduser for botocore and the AWS CLI. SystemRoot and its kin:
+            // Python cannot seed its random numbers or open a socket without them.
+            cmd.env("USERPROFILE", self.home());
+            for var in ["SystemRoot", "SystemDrive", "windir", "ComSpec", "PATHEXT"] {
+                if let Some(value) = std::env::var_os(var) {
+                    cmd.env(var, value);
+                }
+            }
+            // No console at all (the terminal's counterpart: the console is what a prompt
+            // opens, as CONIN$), so a prompt can never wait on the developer's console.
+            const DETACHED_PROCESS: u32 = 0x0000_0008;
+            cmd.creation_flags(DETACHED_PROCESS);
         }
         if let Some(e) = &self.endpoint {
             cmd.env("AWS_ENDPOINT_URL", e);
@@ -438,7 +493,9 @@ impl Sandbox {
     /// Like [`Sandbox::command`], but run in a real pseudo-terminal by
     /// `test-support/pty_answer.py`, answering prompts: each `(regex, source)` pair types the
     /// source (`env:NAME`, `hidden-env:NAME` for secrets typed with echo off, `totp:NAME`) when the regex appears. Put the secrets the sources name
-    /// into the returned command's environment.
+    /// into the returned command's environment. Unix only: Windows has no pseudo-terminals
+    /// that Python's `pty` drives.
+    #[cfg(unix)]
     pub fn pty_command(
         &self,
         answers: &[(&str, &str)],
@@ -541,24 +598,39 @@ pub enum BrowserAction {
 }
 
 impl Sandbox {
-    /// Writes a stand-in browser (a script for `$BROWSER`) that loads the page it is given,
-    /// approving or denying the sign-in, and appends the URL to [`Sandbox::browser_log`].
-    pub fn write_browser(&self, action: BrowserAction) -> PathBuf {
-        let path = self.home().join("browser");
+    /// Writes a stand-in browser that loads the page it is given, approving or denying the
+    /// sign-in, and appends the URL to [`Sandbox::browser_log`]; returns the `$BROWSER` value
+    /// that runs it: a shell script's path, or on Windows `PYTHON SCRIPT.py` (a script there
+    /// cannot be run by its path; neither path may hold a space, as `$BROWSER` splits words).
+    pub fn write_browser(&self, action: BrowserAction) -> String {
         let suffix = match action {
             BrowserAction::Approve => "",
             BrowserAction::Deny => "&action=deny",
         };
-        let script = format!(
-            "#!/bin/sh\necho \"$1\" >> '{log}'\nexec '{python}' -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + \"{suffix}\", timeout=10)' \"$1\"\n",
-            log = self.browser_log().display(),
-            python = python().display(),
-        );
-        std::fs::write(&path, script).expect("write browser script");
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-            .expect("chmod browser script");
-        path
+        #[cfg(unix)]
+        {
+            let path = self.home().join("browser");
+            let script = format!(
+                "#!/bin/sh\necho \"$1\" >> '{log}'\nexec '{python}' -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + \"{suffix}\", timeout=10)' \"$1\"\n",
+                log = self.browser_log().display(),
+                python = python().display(),
+            );
+            std::fs::write(&path, script).expect("write browser script");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod browser script");
+            path.display().to_string()
+        }
+        #[cfg(windows)]
+        {
+            let path = self.home().join("browser.py");
+            let script = format!(
+                "import sys, urllib.request\nwith open({log:?}, \"a\", encoding=\"utf-8\") as log:\n    log.write(sys.argv[1] + \"\\n\")\nurllib.request.urlopen(sys.argv[1] + {suffix:?}, timeout=10)\n",
+                log = self.browser_log().display().to_string(),
+            );
+            std::fs::write(&path, script).expect("write browser script");
+            format!("{} {}", python().display(), path.display())
+        }
     }
 
     /// The URLs the stand-in browser was opened on, one per line.
