@@ -317,7 +317,8 @@ pub struct ClearArgs {
 #[derive(Debug, Args)]
 pub struct MigrateBackendArgs {
     /// The backend to take the credentials from (file, secret-service, kwallet, keyctl, pass;
-    /// keychain on macOS, wincred on Windows); configured by the global flags as usual.
+    /// keychain on macOS, wincred on Windows). The other global flags configure both backends
+    /// as usual; --backend / AWS_VAULT_BACKEND is not used.
     #[arg(long = "from", value_name = "BACKEND")]
     pub from_backend: String,
     /// The backend to put them in.
