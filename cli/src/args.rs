@@ -95,6 +95,15 @@ pub enum Command {
     ///
     /// Example: `stsvault clear sls-administrator`, or `stsvault clear` for every profile.
     Clear(ClearArgs),
+    /// Migrate stored credentials from one backend to another.
+    ///
+    /// Each profile's keys are written to the destination, read back and compared, and only
+    /// then (with --delete-source) removed from the source, so a run that stops half-way loses
+    /// nothing; run it again to finish. Cached sessions and SSO tokens are not moved.
+    ///
+    /// Example: `stsvault migrate-backend --from file --to secret-service --dry-run`, then
+    /// without `--dry-run` and with `--delete-source`.
+    MigrateBackend(MigrateBackendArgs),
     /// Start a proxy for the EC2 instance metadata server locally (run as root; `exec
     /// --ec2-server` starts it itself).
     #[command(alias = "server", hide = true)]
@@ -115,6 +124,7 @@ impl Command {
             Command::Proxy(_) => "proxy",
             Command::Remove(_) => "remove",
             Command::Clear(_) => "clear",
+            Command::MigrateBackend(_) => "migrate-backend",
         }
     }
 }
@@ -152,7 +162,8 @@ pub struct ListArgs {
 /// How to obtain a profile's session: the options `exec` and `export` share.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SessionArgs {
-    /// Duration of the temporary or assume-role session (e.g. 1h, 30m). Defaults to 1h.
+    /// Duration of the temporary or assume-role session (e.g. 1h, 30m, 2d). Defaults to 1h
+    /// [env: AWS_VAULT_DURATION].
     #[arg(short = 'd', long)]
     pub duration: Option<String>,
     /// Skip creating an STS session with GetSessionToken.
@@ -164,9 +175,13 @@ pub struct SessionArgs {
     /// The MFA token to use.
     #[arg(short = 't', long)]
     pub mfa_token: Option<String>,
-    /// Print the SSO link to the terminal without automatically opening the browser.
-    #[arg(long)]
+    /// Print the SSO link to the terminal without automatically opening the browser
+    /// [env: AWS_VAULT_STDOUT].
+    #[arg(long, overrides_with = "no_stdout")]
     pub stdout: bool,
+    /// Undo --stdout (or AWS_VAULT_STDOUT=true).
+    #[arg(long, hide = true, overrides_with = "stdout")]
+    pub no_stdout: bool,
     /// Neither read nor write cached sessions (not a flag: set by `rotate`).
     #[arg(skip)]
     pub no_cache: bool,
@@ -207,6 +222,15 @@ pub struct ExecArgs {
     /// With --ecs-server, fetch credentials only when the command first asks for them.
     #[arg(short = 'l', long)]
     pub lazy: bool,
+    /// Set AWS_PROFILE for the command instead of putting keys in its environment, once the
+    /// profile's credentials are known to work (MFA is asked for first); the command's AWS SDK
+    /// then reads the profile from ~/.aws/config itself. Not with the credential servers
+    /// [env: AWS_VAULT_PROFILE_ENV].
+    #[arg(long, overrides_with = "no_profile_env")]
+    pub profile_env: bool,
+    /// Undo --profile-env (or AWS_VAULT_PROFILE_ENV=true).
+    #[arg(long, hide = true, overrides_with = "profile_env")]
+    pub no_profile_env: bool,
     /// Name of the profile.
     pub profile: String,
     /// Command to execute, defaults to $SHELL.
@@ -239,6 +263,14 @@ pub struct LoginArgs {
     /// Print the login URL to stdout instead of opening the browser (aws-vault's `-s`).
     #[arg(short = 's', hide = true)]
     pub stdout_short: bool,
+    /// Sign the browser out of its current console session first: the link goes through the
+    /// console's sign-out page, which then signs in with this one (commercial partition only;
+    /// not with the console's multi-session mode) [env: AWS_VAULT_AUTO_LOGOUT].
+    #[arg(short = 'a', long, overrides_with = "no_auto_logout")]
+    pub auto_logout: bool,
+    /// Undo --auto-logout (or AWS_VAULT_AUTO_LOGOUT=true).
+    #[arg(long, hide = true, overrides_with = "auto_logout")]
+    pub no_auto_logout: bool,
     /// Name of the profile. If none is given, the keys in AWS_ACCESS_KEY_ID and
     /// AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) are used.
     pub profile: Option<String>,
@@ -279,6 +311,33 @@ pub struct RemoveArgs {
 pub struct ClearArgs {
     /// Name of the profile; every profile's sessions when omitted.
     pub profile: Option<String>,
+}
+
+/// `migrate-backend`.
+#[derive(Debug, Args)]
+pub struct MigrateBackendArgs {
+    /// The backend to take the credentials from (file, secret-service, kwallet, keyctl, pass;
+    /// keychain on macOS, wincred on Windows). The other global flags configure both backends
+    /// as usual; --backend / AWS_VAULT_BACKEND is not used.
+    #[arg(long = "from", value_name = "BACKEND")]
+    pub from_backend: String,
+    /// The backend to put them in.
+    #[arg(long = "to", value_name = "BACKEND")]
+    pub to_backend: String,
+    /// Migrate only this profile's credentials.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// List what would be migrated; write and delete nothing (no secret is read either).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace credentials the destination already holds for a profile (without it they are
+    /// kept, and the source keeps its copy too unless the two are identical).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Remove each profile's credentials from the source once their copy in the destination
+    /// has been read back and found identical.
+    #[arg(long)]
+    pub delete_source: bool,
 }
 
 /// `proxy`.

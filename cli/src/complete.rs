@@ -84,7 +84,7 @@ fn find_arg(
 /// What a flag's value may be.
 fn values_of(arg: &Arg) -> Vec<String> {
     match arg.get_id().as_str() {
-        "backend" => BackendKind::supported()
+        "backend" | "from_backend" | "to_backend" => BackendKind::supported()
             .into_iter()
             .map(|k| k.name().to_string())
             .collect(),
@@ -207,6 +207,8 @@ mod tests {
             ["env", "export-env", "ini", "json"]
         );
         assert!(complete(&["--backend", ""]).contains(&"file".to_string()));
+        assert!(complete(&["migrate-backend", "--to", ""]).contains(&"pass".to_string()));
+        assert!(complete(&["exec", "--pro"]).contains(&"--profile-env".to_string()));
         assert_eq!(complete(&["--prompt", "te"]), ["terminal"]);
         assert_eq!(complete(&["--backend", "file", "li"]), ["list"]);
         assert!(complete(&["completion", ""]).contains(&"bash".to_string()));

@@ -6,11 +6,11 @@ use crate::commands::CliResult;
 use std::sync::Arc;
 use stsvault::config::plan::PlanOptions;
 use stsvault::config::{
-    Config, EnvVars, MfaToken, ProfileOverrides, ResolveOptions, parse_go_duration,
+    Config, EnvVars, MfaToken, ProfileOverrides, ResolveOptions, parse_duration_with_days,
 };
 use stsvault::prompt::Driver;
 use stsvault::provider::CredentialsProvider;
-use stsvault::vault::{BackendOptions, Vault, passphrase_from_env_or_terminal};
+use stsvault::vault::{BackendKind, BackendOptions, Vault, passphrase_from_env_or_terminal};
 
 /// Lazily opened resources shared by a command.
 pub struct Context {
@@ -51,6 +51,14 @@ impl Context {
         let vault = Arc::new(Vault::new(backend));
         let _ = self.vault.set(Arc::clone(&vault));
         Ok(vault)
+    }
+
+    /// A vault on the backend `kind`, whatever `--backend` says, configured by the other
+    /// backend flags and variables (for `migrate-backend`, which opens two).
+    pub fn vault_on(&self, kind: BackendKind) -> CliResult<Vault> {
+        let mut options = self.backend_options()?;
+        options.backend = Some(kind);
+        Ok(Vault::new(options.open(passphrase_from_env_or_terminal())?))
     }
 
     /// aws-vault's variables, then the flags on top (clap has already read the flags' own
@@ -107,14 +115,15 @@ impl Context {
     }
 
     /// The process environment and the command's overrides (`--region`, `--mfa-token`,
-    /// `--duration`, `--stdout`).
+    /// `--duration`, `--stdout`). A duration of 0 means none given, as with aws-vault.
     pub fn environment(session: &SessionArgs) -> CliResult<(EnvVars, ProfileOverrides)> {
         let session_duration = match session.duration.as_deref().filter(|d| !d.is_empty()) {
-            Some(d) => Some(parse_go_duration(d).map_err(|e| {
-                format!("invalid --duration `{d}`: {e}; use e.g. 1h, 30m or 3600s")
+            Some(d) => Some(parse_duration_with_days(d).map_err(|e| {
+                format!("invalid --duration `{d}`: {e}; use e.g. 1h, 30m, 3600s or 2d")
             })?),
             None => None,
-        };
+        }
+        .filter(|d| !d.is_zero());
         let overrides = ProfileOverrides {
             region: session.region.clone().filter(|r| !r.is_empty()),
             mfa_token: session

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod complete;
 mod context;
+mod env_defaults;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -5,7 +5,8 @@
 
 use std::process::Output;
 use stsvault_test_support::{
-    Emulator, IamUser, Sandbox, TRUE_COMMAND, assert_success, python, repo_root, totp,
+    Emulator, IamUser, Sandbox, TRUE_COMMAND, assert_success, python, repo_root,
+    three_valid_codes, totp,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
@@ -105,6 +106,81 @@ fn session_duration_follows_aws_session_token_ttl() {
             .as_deref(),
         Some("7200")
     );
+}
+
+#[test]
+fn aws_vault_duration_is_the_duration_default_of_exec_and_export() {
+    let (emulator, user, sandbox) = setup(nothing, true);
+    let codes = three_valid_codes(&user.seed);
+    let duration_of_call = |n: usize| {
+        emulator.sts_calls("GetSessionToken")[n]
+            .param("DurationSeconds")
+            .unwrap_or_default()
+    };
+    let clear = || assert_success(&sandbox.command(BIN).arg("clear").output().unwrap());
+    // The variable beats AWS_SESSION_TOKEN_TTL…
+    let out = sandbox
+        .command(BIN)
+        .args(["exec", PROFILE, "--mfa-token", &codes[0], "--", "true"])
+        .env("AWS_VAULT_DURATION", "2h")
+        .env("AWS_SESSION_TOKEN_TTL", "3h")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(duration_of_call(0), "7200");
+    // …and the flag beats the variable.
+    clear();
+    let out = sandbox
+        .command(BIN)
+        .args([
+            "exec",
+            PROFILE,
+            "-d",
+            "30m",
+            "--mfa-token",
+            &codes[1],
+            "--",
+            "true",
+        ])
+        .env("AWS_VAULT_DURATION", "2h")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(duration_of_call(1), "1800");
+    // `export` reads it too, with the fork's day unit.
+    clear();
+    let out = sandbox
+        .command(BIN)
+        .args([
+            "export",
+            "--format",
+            "json",
+            "--mfa-token",
+            &codes[2],
+            PROFILE,
+        ])
+        .env("AWS_VAULT_DURATION", "1d")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(duration_of_call(2), "86400");
+    // A bare number is refused, naming the variable, before anything is asked or called.
+    clear();
+    for command in [&["exec", PROFILE, "--", "true"][..], &["export", PROFILE]] {
+        let out = sandbox
+            .command(BIN)
+            .args(command)
+            .env("AWS_VAULT_DURATION", "3600")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command:?}");
+        assert!(
+            stderr(&out).contains("AWS_VAULT_DURATION=`3600` is not a duration"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(emulator.sts_calls("GetSessionToken").len(), 3);
 }
 
 #[test]

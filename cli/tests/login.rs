@@ -181,3 +181,189 @@ fn without_a_profile_the_environments_keys_sign_in() {
         "{stderr}"
     );
 }
+
+/// Undoes percent-encoding (and `+` for a space) in a query value.
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("hex");
+                out.push(u8::from_str_radix(hex, 16).expect("hex digits"));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+const SIGN_OUT: &str = "https://us-east-1.signin.aws.amazon.com/oauth?Action=logout&redirect_uri=";
+
+/// The sign-in link inside an `--auto-logout` link.
+fn sign_in_inside(url: &str) -> String {
+    let escaped = url
+        .strip_prefix(SIGN_OUT)
+        .unwrap_or_else(|| panic!("not a sign-out link: {url}"));
+    assert!(
+        !escaped.contains(['&', '?', '/', ':']),
+        "escaped whole: {escaped}"
+    );
+    unescape(escaped)
+}
+
+#[test]
+fn auto_logout_signs_out_first_then_in() {
+    let (emulator, _user, mut sandbox) = setup();
+    let login = |sandbox: &Sandbox, args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = sandbox.command(BIN);
+        cmd.arg("login").args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let plain_prefix = format!(
+        "{}/federation?Action=login&Issuer=stsvault&Destination=https%3A%2F%2Fus-east-1.console.aws.amazon.com%2Fconsole%2Fhome%3Fregion%3Dus-east-1&SigninToken=",
+        emulator.endpoint
+    );
+    for (args, env) in [
+        (vec!["--stdout", "--auto-logout", "admin"], vec![]),
+        (vec!["-a", "-s", "admin"], vec![]),
+        (
+            vec!["admin"],
+            vec![("AWS_VAULT_AUTO_LOGOUT", "true"), ("AWS_VAULT_STDOUT", "1")],
+        ),
+    ] {
+        let out = login(&sandbox, &args, &env);
+        assert_success(&out);
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let inner = sign_in_inside(&url);
+        assert!(inner.starts_with(&plain_prefix), "{args:?}: {inner}");
+        assert!(visit(&inner).contains(" 200 "), "the inner link signs in");
+    }
+
+    // `--no-auto-logout` beats the variable; without either, the plain link.
+    for (args, env) in [
+        (
+            vec!["--stdout", "--no-auto-logout", "admin"],
+            vec![("AWS_VAULT_AUTO_LOGOUT", "true")],
+        ),
+        (
+            vec!["--stdout", "admin"],
+            vec![("AWS_VAULT_AUTO_LOGOUT", "")],
+        ),
+    ] {
+        let out = login(&sandbox, &args, &env);
+        assert_success(&out);
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(url.starts_with(&plain_prefix), "{args:?}: {url}");
+    }
+
+    // Outside the commercial partition the sign-out page does not apply: a warning and the
+    // plain link.
+    let out = login(
+        &sandbox,
+        &["-s", "-a", "--region", "cn-north-1", "admin"],
+        &[],
+    );
+    assert_success(&out);
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        url.starts_with(&format!("{}/federation?Action=login", emulator.endpoint))
+            && url.contains("cn-north-1.console.amazonaws.cn"),
+        "{url}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--auto-logout works only"), "{err}");
+
+    // Not a boolean: an error naming the variable, before anything else.
+    let out = login(
+        &sandbox,
+        &["--stdout", "admin"],
+        &[("AWS_VAULT_AUTO_LOGOUT", "yes")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("AWS_VAULT_AUTO_LOGOUT=`yes`"), "{err}");
+
+    // `--no-stdout` beats AWS_VAULT_STDOUT: the browser gets the link.
+    let browser = sandbox.write_browser(BrowserAction::Approve);
+    sandbox.set_env("BROWSER", browser);
+    let out = login(
+        &sandbox,
+        &["--no-stdout", "admin"],
+        &[("AWS_VAULT_STDOUT", "true")],
+    );
+    assert_success(&out);
+    assert!(out.stdout.is_empty());
+    assert_eq!(sandbox.browser_opened(), 1);
+}
+
+#[test]
+fn aws_vault_duration_sets_the_federation_token_duration_below_the_flag() {
+    let (emulator, _user, sandbox) = setup();
+    let federation = |args: &[&str], duration: &str| {
+        let out = sandbox
+            .command(BIN)
+            .arg("login")
+            .args(args)
+            .env("AWS_VAULT_DURATION", duration)
+            .env("AWS_FEDERATION_TOKEN_TTL", "3h")
+            .output()
+            .unwrap();
+        assert_success(&out);
+        emulator
+            .sts_calls("GetFederationToken")
+            .last()
+            .and_then(|c| c.param("DurationSeconds"))
+    };
+    assert_eq!(
+        federation(&["--stdout", "base"], "").as_deref(),
+        Some("10800"),
+        "unset (empty): AWS_FEDERATION_TOKEN_TTL"
+    );
+    assert_eq!(
+        federation(&["--stdout", "base"], "2h").as_deref(),
+        Some("7200")
+    );
+    assert_eq!(
+        federation(&["--stdout", "-d", "30m", "base"], "2h").as_deref(),
+        Some("1800")
+    );
+    assert_eq!(
+        federation(&["--stdout", "base"], "1d").as_deref(),
+        Some("86400")
+    );
+    // A number without a unit, as Go refuses it: one line naming the variable.
+    let out = sandbox
+        .command(BIN)
+        .args(["login", "--stdout", "base"])
+        .env("AWS_VAULT_DURATION", "3600")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("AWS_VAULT_DURATION=`3600` is not a duration"),
+        "{err}"
+    );
+    // Commands without --duration do not read it.
+    let out = sandbox
+        .command(BIN)
+        .args(["list", "--credentials"])
+        .env("AWS_VAULT_DURATION", "3600")
+        .output()
+        .unwrap();
+    assert_success(&out);
+}

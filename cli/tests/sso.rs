@@ -212,16 +212,34 @@ fn a_denied_sign_in_and_an_unassigned_role_fail_saying_what_to_do() {
 #[test]
 fn stdout_prints_the_link_and_opens_no_browser() {
     let w = world(BrowserAction::Approve);
-    let mut child = w
-        .sandbox
-        .command(BIN)
-        .args(["exec", "--stdout", "admin", "--"])
+    let mut cmd = w.sandbox.command(BIN);
+    cmd.args(["exec", "--stdout", "admin", "--"])
         .arg(python())
-        .args(["-c", WHOAMI_PY])
+        .args(["-c", WHOAMI_PY]);
+    let out = sign_in_through_the_printed_link(&w, cmd);
+    let arn = whoami(&out)["arn"].as_str().unwrap_or_default().to_string();
+    assert!(arn.starts_with(&assumed_role_arn(&w, "SsoAdmin")), "{arn}");
+}
+
+#[test]
+fn aws_vault_stdout_prints_the_link_for_export() {
+    let w = world(BrowserAction::Approve);
+    let mut cmd = w.sandbox.command(BIN);
+    cmd.args(["export", "--format", "json", "admin"])
+        .env("AWS_VAULT_STDOUT", "true");
+    let out = sign_in_through_the_printed_link(&w, cmd);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(json["AccessKeyId"].as_str().is_some(), "{json}");
+}
+
+/// Runs `cmd`, which must print the device sign-in link on stderr instead of opening the
+/// browser, opens the link as the user would, and returns how `cmd` ended (successfully).
+fn sign_in_through_the_printed_link(w: &World, mut cmd: std::process::Command) -> Output {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start stsvault exec --stdout");
+        .expect("start stsvault");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut seen = String::new();
     let url = loop {
@@ -239,11 +257,10 @@ fn stdout_prints_the_link_and_opens_no_browser() {
     approve(&w.emulator.endpoint, &url);
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).expect("read stderr");
-    let out = child.wait_with_output().expect("wait for exec");
+    let out = child.wait_with_output().expect("wait for stsvault");
     assert!(out.status.success(), "{seen}{rest}");
-    let arn = whoami(&out)["arn"].as_str().unwrap_or_default().to_string();
-    assert!(arn.starts_with(&assumed_role_arn(&w, "SsoAdmin")), "{arn}");
     assert_eq!(w.sandbox.browser_opened(), 0);
+    out
 }
 
 /// GET `path` from the emulator, as a browser would.

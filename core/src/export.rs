@@ -127,6 +127,22 @@ pub fn env_pairs(
     pairs
 }
 
+/// The variables a process gets instead of keys when it is to find the credentials itself
+/// through `~/.aws/config` (`exec --profile-env`, as the ByteNess aws-vault fork does it):
+/// `AWS_PROFILE`, and the region as [`env_pairs`] sets it. Nothing secret; the same shape as
+/// [`env_pairs`] so a caller handles either.
+pub fn profile_env_pairs(
+    profile: &str,
+    region: Option<&str>,
+) -> Vec<(&'static str, Zeroizing<String>)> {
+    let mut pairs = vec![("AWS_PROFILE", Zeroizing::new(profile.to_string()))];
+    if let Some(region) = region.filter(|r| !r.is_empty()) {
+        pairs.push(("AWS_REGION", Zeroizing::new(region.to_string())));
+        pairs.push(("AWS_DEFAULT_REGION", Zeroizing::new(region.to_string())));
+    }
+    pairs
+}
+
 /// `credential_process` JSON (version 1), pretty-printed as aws-vault prints it.
 pub fn credential_process_json(creds: &Credentials) -> Zeroizing<String> {
     let mut doc = serde_json::Map::new();

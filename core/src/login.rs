@@ -54,9 +54,18 @@ pub enum LoginError {
 pub struct LoginOptions {
     /// `--path`: a console page, e.g. `cloudformation/home`.
     pub path: Option<String>,
-    /// `--duration` for a GetFederationToken session (1 hour when `None`).
+    /// `--duration` for a GetFederationToken session (when `None`, the profile's
+    /// `AWS_FEDERATION_TOKEN_TTL`, else 1 hour).
     pub duration: Option<Duration>,
+    /// `--auto-logout`: a link that first signs the browser out of the console session it has
+    /// (the console refuses a second sign-in otherwise), then in with this one. Works in the
+    /// `aws` partition only; elsewhere the plain link is made, with a warning.
+    pub auto_logout: bool,
 }
+
+/// The console's sign-out endpoint; it sends the browser on to `redirect_uri` afterwards.
+/// Only us-east-1's sign-in host honours the redirect.
+const SIGN_OUT_URL: &str = "https://us-east-1.signin.aws.amazon.com/oauth?Action=logout";
 
 /// The console sign-in URL for `provider`'s profile. Build the provider with
 /// `PlanOptions { disable_sessions_for_profile: Some(profile), .. }` so the profile's own keys
@@ -123,7 +132,12 @@ async fn url_for(
             .contains(":assumed-role/")
     {
         tracing::debug!("creating a federated session for the console");
-        let duration = options.duration.unwrap_or(Duration::from_secs(3600));
+        // `--duration` (or AWS_VAULT_DURATION), else AWS_FEDERATION_TOKEN_TTL, else 1 hour.
+        let duration = options
+            .duration
+            .filter(|d| !d.is_zero())
+            .or(Some(config.federation_token_duration).filter(|d| !d.is_zero()))
+            .unwrap_or(Duration::from_secs(3600));
         creds = get_federation_token(
             source.name,
             &target,
@@ -133,16 +147,33 @@ async fn url_for(
         )
         .await?;
     }
-    let (prefix, destination) = console_urls(config.region.as_deref(), options.path.as_deref());
+    let region = config.region.as_deref().filter(|r| !r.is_empty());
+    let partition = region.map_or(Partition::Aws, Partition::of);
+    let sign_out = options.auto_logout && partition == Partition::Aws;
+    if options.auto_logout && !sign_out {
+        tracing::warn!(
+            "--auto-logout works only in the `aws` partition's console; region {} is in another, so this link signs in without signing out first",
+            region.unwrap_or_default()
+        );
+    }
+    let (prefix, destination) = console_urls(region, options.path.as_deref(), sign_out);
     let prefix = std::env::var(FEDERATION_URL_VAR)
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or(prefix);
-    let token = signin_token(&source.described, &prefix, &creds).await?;
-    Ok(Zeroizing::new(format!(
+    let token = Zeroizing::new(signin_token(&source.described, &prefix, &creds).await?);
+    let sign_in = Zeroizing::new(format!(
         "{prefix}?Action=login&Issuer=stsvault&Destination={}&SigninToken={}",
         query_escape(&destination),
-        query_escape(&token)
+        Zeroizing::new(query_escape(&token)).as_str()
+    ));
+    if !sign_out {
+        return Ok(sign_in);
+    }
+    // The sign-in link, whole and escaped once more, is where the sign-out page goes next.
+    Ok(Zeroizing::new(format!(
+        "{SIGN_OUT_URL}&redirect_uri={}",
+        Zeroizing::new(query_escape(&sign_in)).as_str()
     )))
 }
 
@@ -159,27 +190,65 @@ fn federation_name(profile: &str) -> String {
     name
 }
 
+/// An AWS partition, as far as the console cares: which sign-in and console hosts it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Partition {
+    /// `aws`: the commercial regions.
+    Aws,
+    /// `aws-cn`: `cn-*` regions.
+    China,
+    /// `aws-us-gov`: `us-gov-*` regions.
+    GovCloud,
+    /// `aws-eusc`: the European Sovereign Cloud's `eusc-*` regions.
+    EuSovereign,
+}
+
+impl Partition {
+    fn of(region: &str) -> Self {
+        if region.starts_with("cn-") {
+            Partition::China
+        } else if region.starts_with("us-gov-") {
+            Partition::GovCloud
+        } else if region.starts_with("eusc-") {
+            Partition::EuSovereign
+        } else {
+            Partition::Aws
+        }
+    }
+
+    /// The sign-in host and the console domain.
+    fn hosts(self) -> (&'static str, &'static str) {
+        match self {
+            Partition::Aws => ("signin.aws.amazon.com", "console.aws.amazon.com"),
+            Partition::China => ("signin.amazonaws.cn", "console.amazonaws.cn"),
+            Partition::GovCloud => (
+                "signin.amazonaws-us-gov.com",
+                "console.amazonaws-us-gov.com",
+            ),
+            Partition::EuSovereign => ("signin.amazonaws-eusc.eu", "console.amazonaws-eusc.eu"),
+        }
+    }
+}
+
 /// The federation endpoint and the console page for `region` (the partition follows from it).
-fn console_urls(region: Option<&str>, path: Option<&str>) -> (String, String) {
+/// With `sign_out`, the commercial partition's endpoint is us-east-1's, where the sign-out
+/// page sends the browser on (and whose session it ends).
+fn console_urls(region: Option<&str>, path: Option<&str>, sign_out: bool) -> (String, String) {
+    let signin_host = |partition: Partition| match (partition, sign_out) {
+        (Partition::Aws, true) => "us-east-1.signin.aws.amazon.com",
+        (p, _) => p.hosts().0,
+    };
     let Some(region) = region.filter(|r| !r.is_empty()) else {
         return (
-            "https://signin.aws.amazon.com/federation".into(),
+            format!("https://{}/federation", signin_host(Partition::Aws)),
             "https://console.aws.amazon.com/".into(),
         );
     };
-    let (signin, console) = if region.starts_with("cn-") {
-        ("signin.amazonaws.cn", "console.amazonaws.cn")
-    } else if region.starts_with("us-gov-") {
-        (
-            "signin.amazonaws-us-gov.com",
-            "console.amazonaws-us-gov.com",
-        )
-    } else {
-        ("signin.aws.amazon.com", "console.aws.amazon.com")
-    };
+    let partition = Partition::of(region);
+    let console = partition.hosts().1;
     let page = path.filter(|p| !p.is_empty()).unwrap_or("console/home");
     (
-        format!("https://{signin}/federation"),
+        format!("https://{}/federation", signin_host(partition)),
         format!("https://{region}.{console}/{page}?region={region}"),
     )
 }
@@ -239,20 +308,42 @@ mod tests {
     #[test]
     fn console_urls_follow_the_partition_and_path() {
         assert_eq!(
-            console_urls(None, None),
+            console_urls(None, None, false),
             (
                 "https://signin.aws.amazon.com/federation".to_string(),
                 "https://console.aws.amazon.com/".to_string()
             )
         );
         assert_eq!(
-            console_urls(Some("cn-north-1"), Some("s3/home")).1,
+            console_urls(Some("cn-north-1"), Some("s3/home"), false).1,
             "https://cn-north-1.console.amazonaws.cn/s3/home?region=cn-north-1"
         );
         assert_eq!(
-            console_urls(Some("us-gov-west-1"), None).0,
+            console_urls(Some("us-gov-west-1"), None, false).0,
             "https://signin.amazonaws-us-gov.com/federation"
         );
+        assert_eq!(
+            console_urls(Some("eusc-de-east-1"), None, false),
+            (
+                "https://signin.amazonaws-eusc.eu/federation".to_string(),
+                "https://eusc-de-east-1.console.amazonaws-eusc.eu/console/home?region=eusc-de-east-1"
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn signing_out_first_uses_us_east_1s_sign_in_host() {
+        assert_eq!(
+            console_urls(Some("eu-west-1"), None, true).0,
+            "https://us-east-1.signin.aws.amazon.com/federation"
+        );
+        assert_eq!(
+            console_urls(None, None, true).0,
+            "https://us-east-1.signin.aws.amazon.com/federation"
+        );
+        assert_eq!(Partition::of("cn-northwest-1"), Partition::China);
+        assert_eq!(Partition::of("eu-central-2"), Partition::Aws);
     }
 
     #[test]

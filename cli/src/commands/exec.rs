@@ -1,16 +1,17 @@
 //! `stsvault exec PROFILE [--] [CMD [ARGS…]]`: run a command with the profile's session in its
 //! environment, replacing this process (as aws-vault does on Unix), so the command's exit code
-//! and signals are its own.
+//! and signals are its own. With `--profile-env` the command gets `AWS_PROFILE` instead of
+//! keys, once the profile's credentials have been fetched (so an MFA prompt or a failure comes
+//! before the command starts, not inside it).
 
 use super::CliResult;
 use crate::args::ExecArgs;
 use crate::context::Context;
+use crate::env_defaults;
 use std::io::IsTerminal;
 #[cfg(unix)]
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
-#[cfg(unix)]
-use stsvault::Credentials;
 use stsvault::export;
 use stsvault::server::{Ec2MetadataServer, EcsServer, proxy};
 
@@ -26,14 +27,24 @@ const CLEARED: [&str; 8] = [
     "AWS_SDK_LOAD_CONFIG",
 ];
 
-pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
-    ctx.refuse_nested()?;
-    let request = ctx.credential_request(
-        &args.profile,
-        &args.session,
-        args.ec2_server || args.server || args.ecs_server,
+pub fn run(ctx: &Context, mut args: ExecArgs) -> CliResult<ExitCode> {
+    env_defaults::apply_to_session(&mut args.session)?;
+    let profile_env = env_defaults::flag_or_env(
+        args.profile_env,
+        args.no_profile_env,
+        env_defaults::PROFILE_ENV,
     )?;
+    ctx.refuse_nested()?;
+    let serves = args.ec2_server || args.server || args.ecs_server;
+    let request = ctx.credential_request(&args.profile, &args.session, serves)?;
     let region = request.region.clone();
+    // As in the aws-vault fork, --profile-env has no effect with a credential server (the
+    // command gets its credentials from the server); said aloud when the flag itself was given.
+    if serves && args.profile_env {
+        eprintln!(
+            "stsvault: --profile-env is ignored with a credential server; the command gets its credentials from the server"
+        );
+    }
     if args.ec2_server {
         return with_ec2_server(ctx, &args, request.provider, region);
     }
@@ -46,13 +57,23 @@ pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
         println!();
         return Ok(ExitCode::SUCCESS);
     }
+    // With --profile-env the credentials were fetched only to prove they work (and to cache
+    // the session); the command finds them itself through AWS_PROFILE.
+    let pairs = if profile_env {
+        drop(creds);
+        tracing::debug!("--profile-env: setting AWS_PROFILE instead of keys");
+        export::profile_env_pairs(&args.profile, region.as_deref())
+    } else {
+        export::env_pairs(&creds, region.as_deref())
+    };
 
     #[cfg(unix)]
     {
         let program = program_of(&args);
         let mut cmd = Command::new(&program);
         cmd.args(&args.args);
-        set_env(&mut cmd, &args.profile, region.as_deref(), &creds);
+        set_env(&mut cmd, &args.profile, &pairs);
+        drop(pairs);
         tracing::debug!(program = %program, "exec");
         let err = cmd.exec();
         Err(format!("couldn't run `{program}`: {err}").into())
@@ -61,9 +82,8 @@ pub fn run(ctx: &Context, args: ExecArgs) -> CliResult<ExitCode> {
     // exit code becomes ours.
     #[cfg(not(unix))]
     {
-        let pairs = export::env_pairs(&creds, region.as_deref());
         let env: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        run_child(&ctx.runtime()?, &args, region.as_deref(), &env, &[])
+        run_child(&ctx.runtime()?, &args, None, &env, &[])
     }
 }
 
@@ -327,14 +347,19 @@ fn send_signal(pid: Option<u32>, sig: i32) {
     }
 }
 
-/// The child's environment: ours minus other credentials, plus the session.
+/// The child's environment: ours minus other credentials, plus `pairs` (the session, or
+/// `AWS_PROFILE`, and the region).
 #[cfg(unix)]
-fn set_env(cmd: &mut Command, profile: &str, region: Option<&str>, creds: &Credentials) {
+fn set_env<V: std::ops::Deref<Target = String>>(
+    cmd: &mut Command,
+    profile: &str,
+    pairs: &[(&str, V)],
+) {
     for var in CLEARED {
         cmd.env_remove(var);
     }
     cmd.env("AWS_VAULT", profile);
-    for (name, value) in export::env_pairs(creds, region) {
+    for (name, value) in pairs {
         cmd.env(name, value.as_str());
     }
 }

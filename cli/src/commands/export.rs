@@ -4,10 +4,12 @@
 use super::CliResult;
 use crate::args::ExportArgs;
 use crate::context::Context;
+use crate::env_defaults;
 use std::io::Write;
 use stsvault::export::{self, ExportFormat};
 
-pub fn run(ctx: &Context, args: ExportArgs) -> CliResult<()> {
+pub fn run(ctx: &Context, mut args: ExportArgs) -> CliResult<()> {
+    env_defaults::apply_to_session(&mut args.session)?;
     ctx.refuse_nested()?;
     let format: ExportFormat = args.format.parse()?;
     let request = ctx.credential_request(&args.profile, &args.session, false)?;

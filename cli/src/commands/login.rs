@@ -5,16 +5,24 @@
 use super::CliResult;
 use crate::args::LoginArgs;
 use crate::context::Context;
+use crate::env_defaults;
 use stsvault::config::ResolveOptions;
 use stsvault::login::{self, LoginOptions};
 
 pub fn run(ctx: &Context, mut args: LoginArgs) -> CliResult<()> {
     args.session.console = true;
     args.session.stdout |= args.stdout_short;
+    env_defaults::apply_to_session(&mut args.session)?;
+    let auto_logout = env_defaults::flag_or_env(
+        args.auto_logout,
+        args.no_auto_logout,
+        env_defaults::AUTO_LOGOUT,
+    )?;
     let (env, overrides) = Context::environment(&args.session)?;
     let options = LoginOptions {
         path: args.path.clone(),
         duration: overrides.session_duration,
+        auto_logout,
     };
     let url = match &args.profile {
         Some(profile) => {

@@ -7,6 +7,7 @@ mod exec;
 mod export;
 mod list;
 mod login;
+mod migrate_backend;
 mod proxy;
 mod remove;
 mod rotate;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Rotate(a) => rotate::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Remove(a) => remove::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Clear(a) => clear::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::MigrateBackend(a) => migrate_backend::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Proxy(a) => proxy::run(&ctx, a).map(|()| ExitCode::SUCCESS),
     }
 }

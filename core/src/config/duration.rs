@@ -1,6 +1,7 @@
 //! Durations written the way Go's `time.ParseDuration` reads them (`1h`, `90m`, `1h30m`,
-//! `3600s`, `1.5h`), as aws-vault's TTL environment variables (`AWS_SESSION_TOKEN_TTL`, …) and
-//! its `--duration` flag accept them.
+//! `3600s`, `1.5h`), as aws-vault's TTL environment variables (`AWS_SESSION_TOKEN_TTL`, …)
+//! accept them; and the same with days and weeks (`2d`, `1w`), as the aws-vault fork's
+//! `--duration` / `AWS_VAULT_DURATION` accept them.
 
 use std::time::Duration;
 
@@ -10,6 +11,16 @@ use std::time::Duration;
 ///
 /// The error string explains what is wrong and what is expected.
 pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
+    parse(text, false)
+}
+
+/// Like [`parse_go_duration`], with two more units: `d` (24 hours) and `w` (7 days), as the
+/// ByteNess aws-vault fork reads `--duration` and `AWS_VAULT_DURATION`.
+pub fn parse_duration_with_days(text: &str) -> Result<Duration, String> {
+    parse(text, true)
+}
+
+fn parse(text: &str, days: bool) -> Result<Duration, String> {
     const EXPECTED: &str = "expected a duration such as 1h, 90m, 1h30m or 3600s";
     let mut rest = text;
     let negative = rest.starts_with('-');
@@ -48,10 +59,17 @@ pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
+            "d" if days => 86_400_000_000_000,
+            "w" if days => 604_800_000_000_000,
             "" => return Err(format!("`{text}` has a number without a unit; {EXPECTED}")),
             other => {
                 return Err(format!(
-                    "`{text}` has unknown unit `{other}`; use ns, us, ms, s, m or h"
+                    "`{text}` has unknown unit `{other}`; use {}",
+                    if days {
+                        "ns, us, ms, s, m, h, d or w"
+                    } else {
+                        "ns, us, ms, s, m or h"
+                    }
                 ));
             }
         };
@@ -132,5 +150,21 @@ mod tests {
         }
         let e = parse_go_duration("3600").expect_err("no unit");
         assert!(e.contains("without a unit"), "{e}");
+        assert!(parse_go_duration("1d").is_err(), "Go has no day unit");
+    }
+
+    #[test]
+    fn days_and_weeks_where_the_fork_takes_them() {
+        let day = 86_400;
+        for (text, secs) in [("1d", day), ("2d12h", 2 * day + 43_200), ("1w", 7 * day)] {
+            assert_eq!(
+                parse_duration_with_days(text).unwrap().as_secs(),
+                secs,
+                "{text}"
+            );
+        }
+        assert_eq!(parse_duration_with_days("90m").unwrap().as_secs(), 5400);
+        assert!(parse_duration_with_days("3600").is_err());
+        assert!(parse_duration_with_days("1y").is_err());
     }
 }

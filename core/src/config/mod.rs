@@ -18,7 +18,7 @@ mod profile;
 mod resolve;
 mod writer;
 
-pub use duration::parse_go_duration;
+pub use duration::{parse_duration_with_days, parse_go_duration};
 pub use env::{DEFAULT_MIN_TTL, EnvVars};
 pub use error::ConfigError;
 pub use files::Config;

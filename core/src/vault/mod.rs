@@ -4,7 +4,8 @@
 //! - [`Backend`] is what a storage backend implements (file, secret-service, kwallet, keyctl,
 //!   pass, keychain, wincred; memory for tests);
 //! - [`BackendOptions`] selects and opens one as aws-vault does;
-//! - [`Vault`] speaks aws-vault's conventions on top of any backend.
+//! - [`Vault`] speaks aws-vault's conventions on top of any backend;
+//! - [`migrate`] moves stored keys from one backend to another.
 
 mod backend;
 #[cfg(all(unix, not(target_os = "macos")))]
@@ -19,6 +20,7 @@ mod keyctl;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod kwallet;
 mod memory;
+pub mod migrate;
 pub(crate) mod names;
 #[cfg(any(target_os = "macos", windows))]
 mod native;
@@ -55,6 +57,16 @@ use crate::{AccessKey, Credentials};
 /// SSO (`oidc:`) token.
 pub(crate) fn is_master_item(name: &str) -> bool {
     !is_session_key(name) && names::oidc_start_url_of(name).is_none()
+}
+
+/// The item holding `profile`'s keys as `data`, labelled as aws-vault labels it.
+pub(crate) fn master_item(profile: &str, data: Vec<u8>) -> Item {
+    Item::new(
+        profile,
+        data,
+        format!("aws-vault ({profile})"),
+        String::new(),
+    )
 }
 
 /// Master keys and sessions on top of a backend.
@@ -100,13 +112,8 @@ impl Vault {
 
     /// Stores master keys for `profile`, replacing any.
     pub fn set_master(&self, profile: &str, key: &AccessKey) -> Result<(), VaultError> {
-        let data = formats::master_to_json(key);
-        self.backend.set(&Item::new(
-            profile,
-            data,
-            format!("aws-vault ({profile})"),
-            String::new(),
-        ))
+        self.backend
+            .set(&master_item(profile, formats::master_to_json(key)))
     }
 
     /// Removes the master keys of `profile`; false if there were none.
