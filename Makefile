@@ -28,13 +28,16 @@ lint: build
 	shellcheck release/*.sh test-support/*.sh test-support/sls/*.sh
 
 # The macOS Keychain and Windows Credential Manager stores, type-checked and linted for their
-# targets (core itself builds C for TLS and JOSE, which cannot be cross-compiled here).
+# targets (core builds C for TLS and JOSE, which cannot be cross-compiled for macOS here); and
+# for Windows, whose C builds with Debian's mingw-w64, the CLI and its test suite as well (the
+# release workflow runs that suite on a Windows runner).
 CROSS_TARGETS := x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin
 cross-check:
 	rustup target add $(CROSS_TARGETS)
 	for t in $(CROSS_TARGETS); do \
 	  cargo clippy -p stsvault-keystores --all-targets --target $$t -- -D warnings || exit 1; \
 	done
+	cargo clippy -p stsvault-test-support -p stsvault-cli --all-targets --target x86_64-pc-windows-gnu -- -D warnings
 
 test: build
 	$(MAKE) --no-print-directory test-rust test-emulator test-python test-node bench-smoke fuzz-smoke dist-check FUZZ_SMOKE_SECONDS=15

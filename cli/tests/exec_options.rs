@@ -5,8 +5,8 @@
 
 use std::process::Output;
 use stsvault_test_support::{
-    Emulator, IamUser, Sandbox, TRUE_COMMAND, assert_success, python, repo_root,
-    three_valid_codes, totp,
+    Emulator, IamUser, Sandbox, TRUE_COMMAND, assert_success, python, repo_root, three_valid_codes,
+    totp,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");

@@ -3,6 +3,9 @@
 //! the command starts, and a failure stops `exec` before it), then the command gets
 //! `AWS_PROFILE` and the region instead of keys, and its own SDK finds the credentials through
 //! `~/.aws/config`. With a credential server the option has no effect.
+//!
+//! Unix only: the command and the stand-in credential_process are shell scripts.
+#![cfg(unix)]
 
 use std::collections::BTreeMap;
 use std::process::Output;

@@ -4,6 +4,9 @@
 //! were; `--dry-run` changes nothing; a run killed with SIGKILL half-way loses nothing and a
 //! second run finishes it; existing destination items, `--overwrite`, `--profile` and usage
 //! errors behave as documented.
+//!
+//! Unix only: the real backends here (Secret Service, keyctl, pass) and the kill are Linux's.
+#![cfg(unix)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
