@@ -116,7 +116,10 @@ fn b64url(s: &str) -> String {
 fn a_warm_exec_of_the_role_calls_nothing_and_aws_vault_finds_no_entry_of_its_own() {
     let w = world();
     let [_, code, _] = three_valid_codes(&w.user.seed);
-    let cold = w.sandbox.command(BIN).args(["exec", ROLE, "--mfa-token", &code, "--"])
+    let cold = w
+        .sandbox
+        .command(BIN)
+        .args(["exec", ROLE, "--mfa-token", &code, "--"])
         .arg(python())
         .args(["-c", WHOAMI_PY])
         .output()
@@ -124,13 +127,18 @@ fn a_warm_exec_of_the_role_calls_nothing_and_aws_vault_finds_no_entry_of_its_own
     assert_success(&cold);
     let who = whoami(&cold);
     assert!(
-        who["arn"].as_str().unwrap().contains(":assumed-role/prod-admin/"),
+        who["arn"]
+            .as_str()
+            .unwrap()
+            .contains(":assumed-role/prod-admin/"),
         "{who}"
     );
     assert_eq!(w.calls(), (1, 1));
     let role_key = who["key"].as_str().unwrap().to_string();
     assert_eq!(
-        w.emulator.sts_calls("AssumeRole")[0].issued_access_key_id.as_deref(),
+        w.emulator.sts_calls("AssumeRole")[0]
+            .issued_access_key_id
+            .as_deref(),
         Some(role_key.as_str())
     );
 
@@ -143,11 +151,15 @@ fn a_warm_exec_of_the_role_calls_nothing_and_aws_vault_finds_no_entry_of_its_own
     // `list` shows the role session under the role profile, as aws-vault would show it.
     let table = w.lines(&["list"]).join("\n");
     assert!(
-        table.lines().any(|l| l.starts_with(ROLE) && l.contains("stsvault.AssumeRole:")),
+        table
+            .lines()
+            .any(|l| l.starts_with(ROLE) && l.contains("stsvault.AssumeRole:")),
         "{table}"
     );
     assert!(
-        table.lines().any(|l| l.starts_with(SOURCE) && l.contains("sts.GetSessionToken:")),
+        table
+            .lines()
+            .any(|l| l.starts_with(SOURCE) && l.contains("sts.GetSessionToken:")),
         "{table}"
     );
     assert_eq!(w.role_sessions().len(), 1);
@@ -288,9 +300,16 @@ fn a_changed_role_arn_never_reuses_the_old_role_session() {
     w.sandbox.write_config(&config(&w.user, &other_role));
     let changed = w.exec(&[ROLE], &[]);
     assert_ne!(changed, first);
-    assert_eq!(w.calls(), (1, 2), "a new AssumeRole on the cached MFA session");
+    assert_eq!(
+        w.calls(),
+        (1, 2),
+        "a new AssumeRole on the cached MFA session"
+    );
     let assumed = w.emulator.sts_calls("AssumeRole");
-    assert_eq!(assumed[1].param("RoleArn").as_deref(), Some(other_role.as_str()));
+    assert_eq!(
+        assumed[1].param("RoleArn").as_deref(),
+        Some(other_role.as_str())
+    );
     assert_eq!(w.role_sessions().len(), 1, "the old role session is gone");
     assert_eq!(w.exec(&[ROLE], &[]), changed);
     assert_eq!(w.calls(), (1, 2));

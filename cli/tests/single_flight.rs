@@ -109,7 +109,11 @@ fn concurrent_execs_of_a_cold_role_assume_it_once() {
     assert_eq!(emulator.sts_calls("GetSessionToken").len(), 1);
     let assumed = emulator.sts_calls("AssumeRole");
     assert_eq!(assumed.len(), 1, "exactly one AssumeRole: {assumed:?}");
-    assert_eq!(keys.len(), 1, "every process got the same role session: {keys:?}");
+    assert_eq!(
+        keys.len(),
+        1,
+        "every process got the same role session: {keys:?}"
+    );
     assert_eq!(
         keys.first().map(String::as_str),
         assumed[0].issued_access_key_id.as_deref()

@@ -194,9 +194,8 @@ pub fn remove_sessions_through(
                 .is_ok_and(|p| p.chain().any(|step| step.name == profile))
         })
         .collect();
-    let removed = vault.remove_sessions_where(|m| {
-        m.kind == ROLE_SESSION_KIND && derived.contains(&m.profile)
-    })?;
+    let removed = vault
+        .remove_sessions_where(|m| m.kind == ROLE_SESSION_KIND && derived.contains(&m.profile))?;
     Ok(own + removed)
 }
 
@@ -252,7 +251,11 @@ mod tests {
     fn a_role_on_a_cached_session_is_keyed_by_that_session_item() {
         let plan = role(gst(), "arn:aws:iam::222222222222:role/prod");
         assert!(is_role_step(&plan));
-        assert_eq!(key_for(&plan, &["jon".into()]), None, "no source session yet");
+        assert_eq!(
+            key_for(&plan, &["jon".into()]),
+            None,
+            "no source session yet"
+        );
         let names = vec!["jon".to_string(), gst_item(1_900_000_000)];
         let key = key_for(&plan, &names).unwrap();
         assert_eq!(key.kind, ROLE_SESSION_KIND);
@@ -292,7 +295,10 @@ mod tests {
                 token: None,
             });
         }
-        assert!(!is_role_step(&with_mfa), "aws-vault's own sts.AssumeRole key");
+        assert!(
+            !is_role_step(&with_mfa),
+            "aws-vault's own sts.AssumeRole key"
+        );
         let mut uncached = role(gst(), "arn:r");
         if let Plan::AssumeRole { cache, .. } = &mut uncached {
             *cache = false;
@@ -310,7 +316,8 @@ mod tests {
         let mut names = vec!["jon".to_string(), gst_item(1_900_000_000)];
         assert!(key_for(&outer, &names).is_none(), "inner role not cached");
         let inner_key = key_for(&inner, &names).unwrap();
-        names.push(inner_key.item_name(chrono::DateTime::from_timestamp(1_900_000_050, 0).unwrap()));
+        names
+            .push(inner_key.item_name(chrono::DateTime::from_timestamp(1_900_000_050, 0).unwrap()));
         let outer_key = key_for(&outer, &names).unwrap();
         assert_eq!(outer_key.profile, "prod-admin");
     }
@@ -324,7 +331,8 @@ mod tests {
             return None;
         };
         let digits = !expiry.is_empty() && expiry.bytes().all(|b| b.is_ascii_digit());
-        (!kind.is_empty() && !profile.is_empty() && digits).then_some([kind, profile, serial, expiry])
+        (!kind.is_empty() && !profile.is_empty() && digits)
+            .then_some([kind, profile, serial, expiry])
     }
 
     /// Whether one of aws-vault's `oldSessionKeyPatterns` could match: they all start with
