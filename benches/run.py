@@ -30,7 +30,8 @@ binary in the scratch dir, as an install puts it (see `install`).
 `--smoke` runs one iteration of everything (make test runs it so the script cannot rot);
 `--only GROUP,...` runs some of warm, python, node, role, concurrent; `--write-readme` puts
 the table into benches/README.md and draws benches/results.png (with `--only`, the groups run
-replace theirs in benches/results.json and the others keep their last results and dates).
+replace theirs in benches/results.json, the others keep their last results, and the table
+says when each part was measured).
 """
 
 from __future__ import annotations
@@ -371,9 +372,8 @@ GROUPS = ("warm", "python", "node", "role")
 
 
 def table(results: dict) -> str:
-    dates = results.get("dates", {})
-    later = sorted({(d, g) for g, d in dates.items() if d != results["date"]})
-    note = "".join(f" The {g} rows were measured {d}." for d, g in later)
+    partial = results.get("partial", {})
+    note = "".join(f" The {g} rows: measured {p['date']}, {p['runs']} runs per variant." for g, p in partial.items())
     lines = [
         f"Measured {results['date']} on {results['machine']}; {results['runs']} runs per variant, "
         f"alternating; wall time of a whole process, median.{note}",
@@ -425,7 +425,8 @@ def plot(results: dict) -> None:
             color=[colours[kind] for _, _, kind in rows][::-1])
     ax.set_xscale("log")
     ax.set_xlabel("median wall time of a fresh process (ms, log scale); cold: until all N have credentials")
-    ax.set_title(f"Credentials in a fresh process — {results['date']}")
+    later = "".join(f", {g} rows {p['date']}" for g, p in results.get("partial", {}).items())
+    ax.set_title(f"Credentials in a fresh process — {results['date']}{later}")
     ax.legend(handles=[Patch(color=colours["ours"], label="stsvault, warm (cached session)"),
                        Patch(color=colours["cold"], label="stsvault, cold (an STS call)"),
                        Patch(color=colours["theirs"], label="other tools")],
@@ -469,7 +470,7 @@ def main() -> int:
         # Some groups only: they replace theirs among the last full run's results.
         results = json.loads(results_file.read_text())
         results.update(measured)
-        results.setdefault("dates", {}).update({g: today for g in groups})
+        results.setdefault("partial", {}).update({g: {"date": today, "runs": runs} for g in groups})
     print(table(results))
     for n, r in results.get("concurrent", {}).items():
         if r["mfa_prompts"] != 1 or r["sts_calls"] != 1:
