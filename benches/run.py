@@ -14,6 +14,11 @@ N times, variants alternating so drift hits all alike; medians and ratios to sts
   botocore vs botocore's static-profile baseline;
 - a Node process: the binding's `fromVault` vs `fromIni` on the static profile vs `fromProcess`
   with `stsvault export`;
+- a role assumed with a cached MFA session (issue 19's `prod` on `sls-administrator`): a warm
+  `stsvault exec` and `export` of the role profile (a cached role session, no STS call) vs
+  stsvault renewing the role on every run (what it did before role sessions were cached, and
+  what aws-vault does) vs botocore and the AWS CLI on an assume-role profile whose cache
+  (~/.aws/cli/cache) is warm;
 - N = 1, 8, 32 processes started at once on a cold cache: MFA prompts (an `mfa_process` that
   counts its runs), GetSessionToken calls (the emulator's log) and wall time until all have
   credentials;
@@ -23,7 +28,10 @@ Each run is timed from posix_spawn to wait4 (see `run`), and stsvault runs from 
 binary in the scratch dir, as an install puts it (see `install`).
 
 `--smoke` runs one iteration of everything (make test runs it so the script cannot rot);
-`--write-readme` puts the table into benches/README.md and draws benches/results.png.
+`--only GROUP,...` runs some of warm, python, node, role, imports, concurrent; `--write-readme` puts
+the table into benches/README.md and draws benches/results.png (with `--only`, the groups run
+replace theirs in benches/results.json, the others keep their last results, and the table
+says when each part was measured).
 """
 
 from __future__ import annotations
@@ -166,22 +174,29 @@ class Bench:
         return ["node", "-e", code]
 
 
-def compare(bench: Bench, variants: dict[str, tuple[list[str], Path | None]], runs: int, expect: str) -> dict:
-    """Runs every variant `runs` times, alternating their order; each output must name `expect`."""
+def compare(bench: Bench, variants: dict[str, tuple], runs: int, expect: str | dict[str, str]) -> dict:
+    """Runs every variant `runs` times, alternating their order; each output must name `expect`
+    (or `expect[label]`). A variant is `(cmd, cwd)` or `(cmd, cwd, more_env)`."""
     times: dict[str, list[float]] = {k: [] for k in variants}
     rss: dict[str, int] = {k: 0 for k in variants}
     labels = list(variants)
+
+    def unpack(label: str) -> tuple[list[str], Path | None, dict[str, str]]:
+        cmd, cwd, *more = variants[label]
+        return cmd, cwd, dict(bench.env, **(more[0] if more else {}))
+
     for i in range(runs):
         order = labels[i % len(labels):] + labels[: i % len(labels)]
         for label in order:
-            cmd, cwd = variants[label]
-            wall, out = run(cmd, bench.env, cwd)
-            if expect not in out:
+            cmd, cwd, env = unpack(label)
+            wall, out = run(cmd, env, cwd)
+            wanted = expect[label] if isinstance(expect, dict) else expect
+            if wanted not in out:
                 raise RuntimeError(f"{label} did not print the session's key id: {out[:200]!r}")
             times[label].append(wall)
     for label in labels:
-        cmd, cwd = variants[label]
-        rss[label] = max(peak_rss_kib(cmd, bench.env, cwd) for _ in range(min(runs, 3)))
+        cmd, cwd, env = unpack(label)
+        rss[label] = max(peak_rss_kib(cmd, env, cwd) for _ in range(min(runs, 3)))
     base = statistics.median(times[labels[0]])
     return {
         label: {
@@ -241,6 +256,69 @@ def node_process(bench: Bench, runs: int) -> dict:
             f"{providers}.fromProcess({{ profile: 'proc' }})().then((c) => console.log(c.accessKeyId))"), cwd),
     }
     return compare(bench, variants, runs, bench.session_key_id)
+
+
+def role_process(bench: Bench, runs: int) -> dict:
+    """A role assumed with a cached MFA session, in a fresh process each run.
+
+    `roleprod` assumes a role with `rolebase`'s MFA session (issue 19's `prod` on
+    `sls-administrator`); `rolerenew` is the same role with AWS_MIN_TTL=2h, so each run renews
+    the one-hour role session with the (eight-hour, chained) MFA session: one AssumeRole per
+    run, as stsvault did before it cached role sessions and as aws-vault does. `botorole`
+    assumes the same role with the same MFA session (`rolestatic` in ~/.aws/credentials)
+    through botocore's assume-role provider: in boto3 with a JSONFileCache, and in the AWS CLI,
+    both on ~/.aws/cli/cache. Every cache is warmed first; the only AssumeRole calls during the
+    timed runs must be the renewing variant's."""
+    user = bench.emulator.setup_user("rolebench", role="rolebench-admin")
+    serial, role = user["mfa_serial"], user["role_arn"]
+    bench.add_profile("rolebase", f"mfa_serial = {serial}\nregion = us-east-1\n")
+    for name in ("roleprod", "rolerenew"):
+        bench.add_profile(name, f"source_profile = rolebase\nrole_arn = {role}\nmfa_serial = {serial}\nregion = us-east-1\n")
+    bench.add_keys("rolebase", user)
+    code = code_at(user["seed"], time.time())
+    # The role first: its chained MFA session (8 h) is cached under rolebase's key.
+    _, out = run([bench.stsvault, "export", "--format", "json", "--mfa-token", code, "roleprod"], bench.env)
+    role_key = json.loads(out)["AccessKeyId"]
+    _, out = run([bench.stsvault, "export", "--format", "json", "rolebase"], bench.env)
+    session = json.loads(out)
+    with open(bench.home / ".aws" / "credentials", "a") as f:
+        f.write(
+            "[rolestatic]\n"
+            f"aws_access_key_id = {session['AccessKeyId']}\n"
+            f"aws_secret_access_key = {session['SecretAccessKey']}\n"
+            f"aws_session_token = {session['SessionToken']}\n"
+        )
+    bench.add_profile("botorole", f"source_profile = rolestatic\nrole_arn = {role}\nregion = us-east-1\n")
+    boto = bench.py(
+        "import os, boto3; from botocore.credentials import JSONFileCache; s = boto3.Session(profile_name='botorole');"
+        " s._session.get_component('credential_provider').get_provider('assume-role').cache ="
+        " JSONFileCache(os.path.expanduser('~/.aws/cli/cache'));"
+        " print(s.get_credentials().get_frozen_credentials().access_key)")
+    _, out = run(boto, bench.env)
+    boto_key = out.strip()
+    cli = [str(Path(bench.python).with_name("aws")), "configure", "list", "--profile", "botorole"]
+    if boto_key[-4:] not in run(cli, bench.env)[1]:
+        raise RuntimeError("the AWS CLI did not use the role session boto3 cached in ~/.aws/cli/cache")
+    run([bench.stsvault, "export", "--format", "json", "rolerenew"], bench.env)
+    before = len(bench.emulator.calls(service="sts", action="AssumeRole"))
+    variants = {
+        "stsvault exec (warm role)": ([bench.stsvault, "exec", "roleprod", "--", "printenv", "AWS_ACCESS_KEY_ID"], None),
+        "stsvault export (warm role)": ([bench.stsvault, "export", "--format", "json", "roleprod"], None),
+        "stsvault exec, AssumeRole every run (as before)": (
+            [bench.stsvault, "exec", "rolerenew", "--", "printenv", "AWS_ACCESS_KEY_ID"], None, {"AWS_MIN_TTL": "2h"}),
+        "botocore (assume-role, warm JSONFileCache)": (boto, None),
+        "AWS CLI (assume-role, warm cli/cache)": (cli, None),
+    }
+    expect = {label: role_key for label in variants}
+    expect["stsvault exec, AssumeRole every run (as before)"] = "ASIA"
+    expect["botocore (assume-role, warm JSONFileCache)"] = boto_key
+    expect["AWS CLI (assume-role, warm cli/cache)"] = boto_key[-4:]
+    results = compare(bench, variants, runs, expect)
+    assumed = len(bench.emulator.calls(service="sts", action="AssumeRole")) - before
+    renewing = runs + min(runs, 3)
+    if assumed != renewing:
+        raise RuntimeError(f"{assumed} AssumeRole calls during the role comparison; only the {renewing} renewing runs should call it")
+    return results
 
 
 def import_times(bench: Bench, runs: int) -> dict:
@@ -309,24 +387,31 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}"
 
 
+GROUPS = ("warm", "python", "node", "role")
+
+
 def table(results: dict) -> str:
+    partial = results.get("partial", {})
+    note = "".join(f" The {g} rows: measured {p['date']}, {p['runs']} runs per variant." for g, p in partial.items())
     lines = [
         f"Measured {results['date']} on {results['machine']}; {results['runs']} runs per variant, "
-        "alternating; wall time of a whole process, median.",
+        f"alternating; wall time of a whole process, median.{note}",
         "",
         "| comparison | variant | median | ratio | peak RSS |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
-    for group in ("warm", "python", "node"):
+    for group in (g for g in GROUPS if g in results):
         first = next(iter(results[group]))
         for label, r in results[group].items():
             ratio = "1×" if label == first else f"{r['ratio_to_first']:.1f}×"
             lines.append(f"| {group} | {label} | {r['median_ms']:.1f} ms | {ratio} | {r['peak_rss_kib'] / 1024:.1f} MiB |")
-    lines += ["", "| Python import (`-X importtime`, cumulative) | median |", "| --- | ---: |"]
-    for label, r in results["imports"].items():
-        lines.append(f"| `{label}` | {r['median_ms']:.1f} ms |")
-    lines += ["", "| N cold processes at once | MFA prompts | GetSessionToken calls | wall time |", "| ---: | ---: | ---: | ---: |"]
-    for n, r in results["concurrent"].items():
+    if "imports" in results:
+        lines += ["", "| Python import (`-X importtime`, cumulative) | median |", "| --- | ---: |"]
+        for label, r in results["imports"].items():
+            lines.append(f"| `{label}` | {r['median_ms']:.1f} ms |")
+    if "concurrent" in results:
+        lines += ["", "| N cold processes at once | MFA prompts | GetSessionToken calls | wall time |", "| ---: | ---: | ---: | ---: |"]
+    for n, r in results.get("concurrent", {}).items():
         lines.append(f"| {n} | {r['mfa_prompts']} | {r['sts_calls']} | {r['wall_ms']:.0f} ms |")
     return "\n".join(lines)
 
@@ -349,19 +434,25 @@ def plot(results: dict) -> None:
     from matplotlib.patches import Patch
 
     colours = {"ours": "#2a7", "cold": "#e83", "theirs": "#999"}
-    rows = [(label, r["median_ms"], "ours" if "stsvault" in label or "fromVault" in label else "theirs")
-            for g in ("warm", "python", "node") for label, r in results[g].items()]
-    cold = [(f"stsvault export, cold, {n} at once", r["wall_ms"], "cold") for n, r in results["concurrent"].items()]
+
+    def kind(label: str) -> str:
+        if "every run" in label:
+            return "cold"
+        return "ours" if "stsvault" in label or "fromVault" in label else "theirs"
+
+    rows = [(label, r["median_ms"], kind(label)) for g in GROUPS if g in results for label, r in results[g].items()]
+    cold = [(f"stsvault export, cold, {n} at once", r["wall_ms"], "cold") for n, r in results.get("concurrent", {}).items()]
     rows = rows[:1] + cold + rows[1:]
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.8))
     ax.barh([label for label, _, _ in rows][::-1], [ms for _, ms, _ in rows][::-1],
             color=[colours[kind] for _, _, kind in rows][::-1])
     ax.set_xscale("log")
     ax.set_xlabel("median wall time of a fresh process (ms, log scale); cold: until all N have credentials")
-    ax.set_title(f"Credentials in a fresh process — {results['date']}")
+    later = "".join(f", {g} rows {p['date']}" for g, p in results.get("partial", {}).items())
+    ax.set_title(f"Credentials in a fresh process — {results['date']}{later}")
     ax.legend(handles=[Patch(color=colours["ours"], label="stsvault, warm (cached session)"),
-                       Patch(color=colours["cold"], label="stsvault, cold (STS call with MFA)"),
-                       Patch(color=colours["theirs"], label="other tools (no session cache)")],
+                       Patch(color=colours["cold"], label="stsvault, cold (an STS call)"),
+                       Patch(color=colours["theirs"], label="other tools")],
               loc="upper center", bbox_to_anchor=(0.4, -0.09), ncol=3, fontsize="small", frameon=False)
     fig.tight_layout()
     fig.savefig(PLOT, dpi=110)
@@ -373,35 +464,44 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--stsvault", default=str(Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "release" / "stsvault"))
     parser.add_argument("--python", default=sys.executable, help="the Python with boto3, awscli and the stsvault wheel")
+    parser.add_argument("--only", default=",".join((*GROUPS, "imports", "concurrent")),
+                        help="comma-separated groups to run: warm, python, node, role, imports, concurrent")
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     runs = 1 if args.smoke else args.runs
+    groups = [g for g in args.only.split(",") if g]
+    benches = {
+        "warm": warm_process, "python": python_process, "node": node_process, "role": role_process,
+        "imports": import_times,
+        "concurrent": lambda bench, _: concurrent_cold(bench, [1, 8, 32]),
+    }
+    if unknown := [g for g in groups if g not in benches]:
+        parser.error(f"unknown group(s): {', '.join(unknown)}")
+    today = datetime.date.today().isoformat()
     with tempfile.TemporaryDirectory(prefix="stsvault-bench-") as tmp:
         workdir = Path(tmp)
         emulator = Emulator.start(workdir / "emulator")
         try:
             bench = Bench(workdir, emulator, args.stsvault, args.python)
             bench.setup()
-            results = {
-                "date": datetime.date.today().isoformat(),
-                "machine": machine(),
-                "runs": runs,
-                "stsvault": args.stsvault,
-                "warm": warm_process(bench, runs),
-                "python": python_process(bench, runs),
-                "node": node_process(bench, runs),
-                "imports": import_times(bench, runs),
-                "concurrent": concurrent_cold(bench, [1, 8, 32]),
-            }
+            measured = {g: benches[g](bench, runs) for g in groups}
         finally:
             emulator.stop()
+    results_file = REPO / "benches" / "results.json"
+    if set(groups) >= {*GROUPS, "imports", "concurrent"} or not results_file.exists():
+        results = {"date": today, "machine": machine(), "runs": runs, "stsvault": args.stsvault, **measured}
+    else:
+        # Some groups only: they replace theirs among the last full run's results.
+        results = json.loads(results_file.read_text())
+        results.update(measured)
+        results.setdefault("partial", {}).update({g: {"date": today, "runs": runs} for g in groups})
     print(table(results))
-    for n, r in results["concurrent"].items():
+    for n, r in results.get("concurrent", {}).items():
         if r["mfa_prompts"] != 1 or r["sts_calls"] != 1:
             print(f"FAIL: {n} cold processes made {r['mfa_prompts']} prompts and {r['sts_calls']} STS calls", file=sys.stderr)
             return 1
     if args.write_readme:
-        (REPO / "benches" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        results_file.write_text(json.dumps(results, indent=2) + "\n")
         write_readme(results)
         plot(results)
     return 0

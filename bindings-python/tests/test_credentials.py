@@ -63,6 +63,27 @@ def test_boto3_refreshes_role_sessions_without_a_new_mfa_prompt(emulator, user, 
     assert len(used) == 2 and used[0] != used[1], "each call was signed by a renewed role session"
 
 
+def test_a_role_session_is_cached_for_the_next_provider(emulator, user, sandbox):
+    # A role on the MFA session (issue 19): a second provider, as a new script run would make,
+    # takes the cached role session — no AssumeRole, no prompt.
+    sandbox.write_config(
+        f"[profile base]\nmfa_serial = {user['mfa_serial']}\nregion = eu-west-1\n"
+        f"[profile admin]\nsource_profile = base\nrole_arn = {user['role_arn']}\n"
+        f"mfa_serial = {user['mfa_serial']}\nregion = eu-west-1\n"
+    )
+    stsvault.Vault().add("base", user["access_key_id"], user["secret_access_key"])
+    prompt = CountingPrompt(user["seed"])
+    first = stsvault.credentials("admin", mfa_prompt=prompt)
+    again = stsvault.credentials("admin", mfa_prompt=prompt)
+    assert again == first
+    assert len(prompt.asked) == 1
+    (gst,) = emulator.calls(service="sts", action="GetSessionToken", access_key_id=user["access_key_id"])
+    (assumed,) = emulator.calls(service="sts", action="AssumeRole", access_key_id=gst["issued_access_key_id"])
+    assert assumed["issued_access_key_id"] == first.access_key_id
+    kinds = sorted(s.kind for s in stsvault.Vault().sessions())
+    assert kinds == ["sts.GetSessionToken", "stsvault.AssumeRole"]
+
+
 def test_a_given_code_is_used_and_a_wrong_one_raises_mfa_error(emulator, user, mfa_profile):
     with pytest.raises(stsvault.MfaError) as raised:
         stsvault.credentials(mfa_profile, mfa_code=wrong_code(user["seed"]))

@@ -2,12 +2,13 @@
 //!
 //! It resolves the profile from the AWS config, builds aws-vault's plan of STS calls, then walks
 //! it from the master keys in the vault up to the credentials the caller needs, reusing cached
-//! sessions (a cached session never triggers an MFA prompt) and caching the new ones. It also
-//! implements the AWS SDK for Rust's `ProvideCredentials`, so any SDK client can use it.
+//! sessions (a cached session never triggers an MFA prompt) and caching the new ones — role
+//! sessions included, under stsvault's own key ([`crate::cache::role`]). It also implements the
+//! AWS SDK for Rust's `ProvideCredentials`, so any SDK client can use it.
 
 use crate::blocking::blocking;
 use crate::cache::lock::{self, FlightLock};
-use crate::cache::{SessionCache, is_fresh};
+use crate::cache::{SessionCache, is_fresh, role};
 use crate::config::DEFAULT_MIN_TTL;
 use crate::config::plan::{KeyOrigin, Mfa, Plan, PlanOptions, StsEndpoint};
 use crate::config::{Config, ProfileConfig, ResolveOptions};
@@ -95,6 +96,16 @@ impl CredentialsProvider {
         &self.inner.vault
     }
 
+    /// The AWS config the provider resolves its profile in.
+    pub(crate) fn config(&self) -> &Arc<Config> {
+        &self.inner.config
+    }
+
+    /// The options the provider resolves its profile with.
+    pub(crate) fn resolve_options(&self) -> &ResolveOptions {
+        &self.inner.resolve
+    }
+
     /// The resolved profile configuration.
     pub fn profile_config(&self) -> Result<ProfileConfig> {
         self.resolve_with(&self.inner.vault.master_names()?)
@@ -154,6 +165,9 @@ impl CredentialsProvider {
         plan: &'a Plan,
     ) -> Pin<Box<dyn Future<Output = Result<Credentials>> + Send + 'a>> {
         Box::pin(async move {
+            if role::is_role_step(plan) {
+                return self.execute_role(plan).await;
+            }
             let Some(key) = session_key(plan) else {
                 return self.fetch(plan).await;
             };
@@ -169,6 +183,53 @@ impl CredentialsProvider {
             self.store(&key, &creds).await?;
             Ok(creds)
         })
+    }
+
+    /// A role step cached under stsvault's own key: its key names the cached session below it,
+    /// so it is looked up from a listing of the vault before that session is read, and made
+    /// again once the source is in the vault. The flight lock is per role profile.
+    async fn execute_role(&self, plan: &Plan) -> Result<Credentials> {
+        if let Some(c) = self.cached_role(plan).await? {
+            return Ok(c);
+        }
+        let _flight = self.lock(&role::flight_key(plan.profile())).await?;
+        if let Some(c) = self.cached_role(plan).await? {
+            return Ok(c);
+        }
+        let creds = self.fetch(plan).await?;
+        self.store_role(plan, &creds).await?;
+        Ok(creds)
+    }
+
+    async fn cached_role(&self, plan: &Plan) -> Result<Option<Credentials>> {
+        let vault = Arc::clone(&self.inner.vault);
+        let min_ttl = self.inner.min_ttl;
+        let plan = plan.clone();
+        self.off_runtime(move || {
+            let names = vault.item_names()?;
+            let Some(key) = role::key_for(&plan, &names) else {
+                return Ok(None);
+            };
+            Ok(SessionCache::new(&vault, min_ttl).get_listed(&key, &names)?)
+        })
+        .await
+    }
+
+    async fn store_role(&self, plan: &Plan, creds: &Credentials) -> Result<()> {
+        let vault = Arc::clone(&self.inner.vault);
+        let min_ttl = self.inner.min_ttl;
+        let (plan, creds) = (plan.clone(), creds.clone());
+        self.off_runtime(move || {
+            let names = vault.item_names()?;
+            let Some(key) = role::key_for(&plan, &names) else {
+                tracing::debug!(profile = %plan.profile(), "the role's source is not in the vault (removed meanwhile); not caching the role session");
+                return Ok(());
+            };
+            SessionCache::new(&vault, min_ttl).put(&key, &creds)?;
+            role::remove_superseded(&vault, &key)?;
+            Ok(())
+        })
+        .await
     }
 
     /// Performs one plan step (and, through `execute`, the steps below it), without caching.

@@ -245,7 +245,16 @@ pub async fn rotate(
         let vault = std::sync::Arc::clone(vault);
         let n = {
             let name = name.clone();
-            crate::blocking::blocking(move || Ok(vault.remove_sessions_for(&name)?)).await?
+            let (config, resolve) = (
+                std::sync::Arc::clone(provider.config()),
+                provider.resolve_options().clone(),
+            );
+            crate::blocking::blocking(move || {
+                Ok(crate::cache::role::remove_sessions_through(
+                    &vault, &config, &resolve, &name,
+                )?)
+            })
+            .await?
         };
         if n > 0 {
             progress(RotateEvent::SessionsRemoved {

@@ -182,13 +182,14 @@ duration_seconds = 7200
                 session,
                 "arn:aws:iam::222222222222:role/role1",
                 None,
-                false
+                true
             )
         );
+        assert!(p.is_cached(), "the role session is cached too");
         assert_eq!(
             p.cache_key(),
             None,
-            "AssumeRole without its own MFA is not cached"
+            "under stsvault's own key (cache::role), never aws-vault's"
         );
         assert_eq!(
             p.source().and_then(Plan::cache_key),
@@ -245,10 +246,11 @@ duration_seconds = 7200
                 stored("jon"),
                 "arn:aws:iam::222222222222:role/nomfa",
                 None,
-                false
+                true
             )
         );
         assert!(!p.needs_mfa());
+        assert_eq!(p.cache_key(), None);
     }
 
     #[test]
@@ -286,7 +288,7 @@ duration_seconds = 7200
             session,
             "arn:aws:iam::222222222222:role/role1",
             None,
-            false,
+            true,
         ));
         assert_eq!(
             p,
@@ -295,7 +297,7 @@ duration_seconds = 7200
                 role1,
                 "arn:aws:iam::333333333333:role/role2",
                 None,
-                false
+                true
             )
         );
         assert_eq!(p.stored_keys_profile(), Some("jon"));
@@ -307,8 +309,8 @@ duration_seconds = 7200
             p.describe(),
             "stored keys of jon -> GetSessionToken (jon, MFA arn:aws:iam::111111111111:mfa/jon, 8h, \
          cached) -> AssumeRole arn:aws:iam::222222222222:role/role1 (role1, MFA via source \
-         session, 1h) -> AssumeRole arn:aws:iam::333333333333:role/role2 (role2, MFA via source \
-         session, 1h)"
+         session, 1h, cached) -> AssumeRole arn:aws:iam::333333333333:role/role2 (role2, MFA via \
+         source session, 1h, cached)"
         );
     }
 

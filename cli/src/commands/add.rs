@@ -5,6 +5,8 @@ use crate::args::AddArgs;
 use crate::context::Context;
 use secrecy::SecretString;
 use stsvault::AccessKey;
+use stsvault::cache::role::remove_sessions_through;
+use stsvault::config::{EnvVars, ResolveOptions};
 use stsvault::prompt::read_secret_from_tty;
 
 pub fn run(ctx: &Context, args: AddArgs) -> CliResult<()> {
@@ -24,7 +26,11 @@ pub fn run(ctx: &Context, args: AddArgs) -> CliResult<()> {
     let vault = ctx.vault()?;
     vault.set_master(&args.profile, &key)?;
     println!("Added credentials to profile {:?} in vault", args.profile);
-    let removed = vault.remove_sessions_for(&args.profile)?;
+    let options = ResolveOptions {
+        env: EnvVars::from_process(),
+        ..Default::default()
+    };
+    let removed = remove_sessions_through(&vault, &config, &options, &args.profile)?;
     if removed > 0 {
         println!("Deleted {removed} existing sessions.");
     }

@@ -1,9 +1,11 @@
 //! `stsvault clear [PROFILE]`: delete cached sessions and IAM Identity Center tokens, of one
-//! profile (its sessions and the token of its `sso_start_url`) or all of them.
+//! profile (its sessions, the role sessions assumed through it, and the token of its
+//! `sso_start_url`) or all of them.
 
 use super::CliResult;
 use crate::args::ClearArgs;
 use crate::context::Context;
+use stsvault::cache::role::remove_sessions_through;
 use stsvault::config::{EnvVars, ResolveOptions};
 
 pub fn run(ctx: &Context, args: ClearArgs) -> CliResult<()> {
@@ -14,9 +16,9 @@ pub fn run(ctx: &Context, args: ClearArgs) -> CliResult<()> {
                 env: EnvVars::from_process(),
                 ..Default::default()
             };
+            let config = ctx.config()?;
             // A profile missing from the config can still have sessions; it has no SSO token.
-            let start_url = ctx
-                .config()?
+            let start_url = config
                 .resolve(profile, &options)
                 .ok()
                 .and_then(|p| p.sso_start_url);
@@ -24,7 +26,10 @@ pub fn run(ctx: &Context, args: ClearArgs) -> CliResult<()> {
                 Some(url) => usize::from(vault.remove_oidc_token(&url)?),
                 None => 0,
             };
-            (vault.remove_sessions_for(profile)?, tokens)
+            (
+                remove_sessions_through(&vault, &config, &options, profile)?,
+                tokens,
+            )
         }
         None => {
             let mut tokens = 0;

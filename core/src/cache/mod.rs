@@ -1,9 +1,11 @@
 //! Cached sessions: temporary credentials kept in the vault with their expiry and reused by
 //! every process until they are within a safety margin (`AWS_MIN_TTL`, 5 minutes by default)
 //! of expiring. The items use aws-vault's session naming, so both tools share one cache.
-//! [`lock`] makes sure only one process at a time fetches a given session.
+//! [`lock`] makes sure only one process at a time fetches a given session; [`role`] names the
+//! role sessions stsvault caches beyond aws-vault's.
 
 pub mod lock;
+pub mod role;
 
 use crate::Credentials;
 use crate::vault::{SessionKey, Vault, VaultError};
@@ -24,7 +26,25 @@ impl<'a> SessionCache<'a> {
 
     /// The cached session for `key`, if there is one with more than the margin left.
     pub fn get(&self, key: &SessionKey) -> Result<Option<Credentials>, VaultError> {
-        let Some(creds) = self.vault.get_session(key)? else {
+        self.fresh(key, self.vault.get_session(key)?)
+    }
+
+    /// Like [`SessionCache::get`], finding the item in `names`, a listing of the vault the
+    /// caller made.
+    pub fn get_listed(
+        &self,
+        key: &SessionKey,
+        names: &[String],
+    ) -> Result<Option<Credentials>, VaultError> {
+        self.fresh(key, self.vault.get_session_listed(key, names)?)
+    }
+
+    fn fresh(
+        &self,
+        key: &SessionKey,
+        found: Option<Credentials>,
+    ) -> Result<Option<Credentials>, VaultError> {
+        let Some(creds) = found else {
             return Ok(None);
         };
         if is_fresh(&creds, self.min_ttl) {

@@ -14,8 +14,11 @@
 //!   profile's AssumeRole duration must be at most 1 hour (AWS's role-chaining limit);
 //! - the MFA serial used by that GetSessionToken is remembered; any role further up with the
 //!   same serial assumes its role without MFA ("chained MFA": one code, many roles);
-//! - GetSessionToken, web identity, SSO and credential_process results are cached unless
-//!   `no_cache`; an AssumeRole only when it sends an MFA code itself.
+//! - GetSessionToken, web identity, SSO, credential_process and AssumeRole results are cached
+//!   unless `no_cache`. An AssumeRole that sends an MFA code itself is cached under aws-vault's
+//!   key (`sts.AssumeRole`, shared with aws-vault); one that does not (a role on an MFA
+//!   session, or a role without MFA) is cached under stsvault's own key, which aws-vault never
+//!   reads (see [`crate::cache::role`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -139,7 +142,8 @@ pub enum Plan {
         source_identity: Option<String>,
         /// Where to call.
         sts: StsEndpoint,
-        /// Whether the result is cached (only when this call sends an MFA code).
+        /// Whether the result is cached: under aws-vault's `sts.AssumeRole` key when this call
+        /// sends an MFA code, else under stsvault's own role key ([`crate::cache::role`]).
         cache: bool,
     },
     /// STS AssumeRoleWithWebIdentity (no source credentials).
@@ -248,6 +252,9 @@ impl Plan {
     /// aws-vault's session cache key for this step when it is cached: (type, profile name, MFA
     /// serial — the start URL for SSO — or ""). aws-vault stores it as
     /// `TYPE,base64url(profile),base64url(serial),EXPIRY_UNIX` (no padding).
+    ///
+    /// `None` for an AssumeRole without its own MFA code even when it is cached: its key
+    /// depends on the cached session below it and is made by [`crate::cache::role`].
     pub fn cache_key(&self) -> Option<(String, String, String)> {
         if !self.is_cached() {
             return None;
@@ -262,11 +269,12 @@ impl Plan {
                 profile,
                 mfa.as_ref().map_or("", |m| m.serial.as_str()),
             ),
-            Plan::AssumeRole { profile, mfa, .. } => key(
-                "sts.AssumeRole",
+            Plan::AssumeRole { mfa: None, .. } => None,
+            Plan::AssumeRole {
                 profile,
-                mfa.as_ref().map_or("", |m| m.serial.as_str()),
-            ),
+                mfa: Some(mfa),
+                ..
+            } => key("sts.AssumeRole", profile, &mfa.serial),
             Plan::AssumeRoleWithWebIdentity { profile, .. } => {
                 key("sts.AssumeRoleWithWebIdentity", profile, "")
             }
@@ -303,7 +311,7 @@ impl Plan {
     }
 
     /// The chain in words, innermost first, e.g. `stored keys of base -> GetSessionToken (base,
-    /// MFA arn:..., 8h, cached) -> AssumeRole arn:... (prod, MFA via source session, 1h)`.
+    /// MFA arn:..., 8h, cached) -> AssumeRole arn:... (prod, MFA via source session, 1h, cached)`.
     pub fn describe(&self) -> String {
         let own = match self {
             Plan::StoredKeys { profile } => return format!("stored keys of {profile}"),
@@ -566,7 +574,7 @@ impl Builder<'_> {
                 role_arn: role_arn.clone(),
                 role_session_name: p.role_session_name.clone(),
                 external_id: p.external_id.clone(),
-                cache: !self.opts.no_cache && mfa.is_some(),
+                cache: !self.opts.no_cache,
                 mfa,
                 duration: Some(self.assume_role_duration(p.assume_role_duration)),
                 session_tags: p

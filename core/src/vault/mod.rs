@@ -131,21 +131,32 @@ impl Vault {
             .collect())
     }
 
+    /// The name of every item in the vault: master keys, sessions and SSO tokens. One listing
+    /// serves several lookups ([`Vault::get_session_listed`], [`crate::cache::role`]).
+    pub fn item_names(&self) -> Result<Vec<String>, VaultError> {
+        self.backend.keys()
+    }
+
     fn session_item_name(&self, key: &SessionKey) -> Result<Option<String>, VaultError> {
-        let prefix = key.matching_prefix();
-        Ok(self
-            .backend
-            .keys()?
-            .into_iter()
-            .find(|k| k.starts_with(&prefix) && SessionMeta::parse(k).is_some()))
+        Ok(session_item_in(key, &self.backend.keys()?).map(str::to_string))
     }
 
     /// The cached session for `key`, whatever its expiry; invalid items are ignored.
     pub fn get_session(&self, key: &SessionKey) -> Result<Option<Credentials>, VaultError> {
-        let Some(name) = self.session_item_name(key)? else {
+        self.get_session_listed(key, &self.backend.keys()?)
+    }
+
+    /// Like [`Vault::get_session`], finding the item in `names`, a listing of this vault the
+    /// caller made ([`Vault::item_names`]).
+    pub fn get_session_listed(
+        &self,
+        key: &SessionKey,
+        names: &[String],
+    ) -> Result<Option<Credentials>, VaultError> {
+        let Some(name) = session_item_in(key, names) else {
             return Ok(None);
         };
-        let Some(item) = self.backend.get(&name)? else {
+        let Some(item) = self.backend.get(name)? else {
             return Ok(None);
         };
         match formats::session_from_json(item.data()) {
@@ -235,7 +246,9 @@ impl Vault {
         Ok(n)
     }
 
-    fn remove_sessions_where(
+    /// Removes the cached sessions (current format) for which `keep_out` is true; returns how
+    /// many.
+    pub fn remove_sessions_where(
         &self,
         keep_out: impl Fn(&SessionMeta) -> bool,
     ) -> Result<usize, VaultError> {
@@ -247,6 +260,16 @@ impl Vault {
         }
         Ok(n)
     }
+}
+
+/// The item among `names` holding the session cached under `key`, as aws-vault looks it up:
+/// the first current-format session name starting with the key's prefix.
+pub fn session_item_in<'a>(key: &SessionKey, names: &'a [String]) -> Option<&'a str> {
+    let prefix = key.matching_prefix();
+    names
+        .iter()
+        .map(String::as_str)
+        .find(|k| k.starts_with(&prefix) && SessionMeta::parse(k).is_some())
 }
 
 #[cfg(test)]
