@@ -4,7 +4,7 @@
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
-const COMMANDS: [&str; 9] = [
+const COMMANDS: [&str; 10] = [
     "add",
     "list",
     "exec",
@@ -13,6 +13,7 @@ const COMMANDS: [&str; 9] = [
     "rotate",
     "remove",
     "clear",
+    "lock",
     "completion",
 ];
 

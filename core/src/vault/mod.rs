@@ -4,7 +4,9 @@
 //! - [`Backend`] is what a storage backend implements (file, secret-service, kwallet, keyctl,
 //!   pass, keychain, wincred; memory for tests);
 //! - [`BackendOptions`] selects and opens one as aws-vault does;
-//! - [`Vault`] speaks aws-vault's conventions on top of any backend.
+//! - [`Vault`] speaks aws-vault's conventions on top of any backend;
+//! - [`PassphraseCache`] keeps the file vault's passphrase in the kernel keyring for a while,
+//!   so other processes need not ask for it.
 
 mod backend;
 #[cfg(all(unix, not(target_os = "macos")))]
@@ -24,6 +26,7 @@ pub(crate) mod names;
 mod native;
 mod oidc_token;
 mod open;
+pub mod passphrase_cache;
 #[cfg(unix)]
 mod pass;
 mod pbkdf2;
@@ -43,6 +46,7 @@ pub use kwallet::KWalletBackend;
 pub use memory::MemoryBackend;
 pub use oidc_token::OidcToken;
 pub use open::BackendOptions;
+pub use passphrase_cache::PassphraseCache;
 #[cfg(unix)]
 pub use pass::{PassBackend, PassOptions};
 #[cfg(all(unix, not(target_os = "macos")))]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod keyring;
 pub mod services;
 
 /// The repository root: the nearest directory at or above the running test's package (cargo
