@@ -153,6 +153,7 @@ fn now_secs() -> u64 {
 
 /// The key's payload: a version byte, the deadline (Unix seconds, little-endian) and the
 /// passphrase's UTF-8 bytes.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod entry {
     use std::time::Duration;
     use zeroize::Zeroizing;
@@ -184,7 +185,9 @@ mod entry {
     /// passed.
     pub fn timeout(now: u64, deadline: u64, idle: Duration) -> Option<u32> {
         let left = deadline.checked_sub(now).filter(|&s| s > 0)?;
-        let idle = idle.as_secs() + u64::from(idle.subsec_nanos() > 0);
+        let idle = idle
+            .as_secs()
+            .saturating_add(u64::from(idle.subsec_nanos() > 0));
         let secs = idle.clamp(1, left);
         Some(u32::try_from(secs).unwrap_or(u32::MAX))
     }
