@@ -33,10 +33,16 @@ pub fn passphrase_from_env_or_terminal() -> PassphraseFn {
         Ok(crate::prompt::read_secret_from_tty(
             &format!("{prompt}: "),
             "vault passphrase",
-            "type it once in a terminal of this login session (it is then cached for a while, see --passphrase-cache), set AWS_VAULT_FILE_PASSPHRASE, or use another --backend",
+            NO_TERMINAL_HINT,
         )?)
     })
 }
+
+/// What to do when the passphrase cannot be asked for.
+#[cfg(target_os = "linux")]
+const NO_TERMINAL_HINT: &str = "type it once in a terminal of this login session (it is then cached for a while, see --passphrase-cache), set AWS_VAULT_FILE_PASSPHRASE, or use another --backend";
+#[cfg(not(target_os = "linux"))]
+const NO_TERMINAL_HINT: &str = "set AWS_VAULT_FILE_PASSPHRASE, or use another --backend";
 
 /// PBKDF2 iterations aws-vault's JWE library uses.
 const ITERATIONS: NonZeroU32 = NonZeroU32::new(8192).unwrap();
