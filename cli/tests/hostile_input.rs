@@ -284,7 +284,8 @@ fn unknown_backend(w: &World) -> Vec<String> {
 /// A passphrase cache idle time that is not a duration.
 fn bad_passphrase_cache(e: &Emulator, name: &str) -> World {
     let mut w = seeded(e, name);
-    w.sandbox.set_env("STSVAULT_PASSPHRASE_CACHE", "ten minutes");
+    w.sandbox
+        .set_env("STSVAULT_PASSPHRASE_CACHE", "ten minutes");
     w
 }
 

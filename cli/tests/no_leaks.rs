@@ -105,7 +105,10 @@ fn environments_of_exec_children(sandbox: &Sandbox, flags: &[&str]) -> Vec<(Stri
         if let Some(status) = exec.try_wait().unwrap() {
             panic!("exec {flags:?} ended with {status} before its command started");
         }
-        assert!(started.elapsed().as_secs() < 120, "exec's command never started");
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "exec's command never started"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let text = std::fs::read_to_string(&pids).unwrap();
@@ -208,7 +211,10 @@ fn no_plaintext_secret_on_disk_after_the_seed_story() {
                 "{what} is in the environment of {whose}"
             );
         }
-        assert!(!String::from_utf8_lossy(environ).contains("PASSPHRASE"), "{whose}");
+        assert!(
+            !String::from_utf8_lossy(environ).contains("PASSPHRASE"),
+            "{whose}"
+        );
     }
     assert!(
         environments[1].1.windows(8).any(|w| w == b"AWS_VAUL"),

@@ -44,7 +44,11 @@ fn typed(sandbox: &Sandbox, passphrase: &str, args: &[&str]) -> (Output, usize) 
 
 /// `stsvault ARGS` with no terminal and nothing on stdin: a prompt fails it.
 fn untyped(sandbox: &Sandbox, args: &[&str]) -> Output {
-    sandbox.command(BIN).args(args).output().expect("run stsvault")
+    sandbox
+        .command(BIN)
+        .args(args)
+        .output()
+        .expect("run stsvault")
 }
 
 fn stderr(out: &Output) -> String {
@@ -381,7 +385,9 @@ fn another_user_can_neither_read_nor_use_the_cached_passphrase() {
         &["search", "@s", "user", description.as_str()],
     ];
     let ways: [(&str, &dyn Fn(&str, &[&str]) -> Output); 3] = [
-        ("setpriv", &|p: &str, a: &[&str]| other.setpriv(&sandbox, p, a)),
+        ("setpriv", &|p: &str, a: &[&str]| {
+            other.setpriv(&sandbox, p, a)
+        }),
         ("runuser -u", &|p: &str, a: &[&str]| {
             other.runuser(&sandbox, p, a)
         }),
@@ -407,12 +413,21 @@ fn another_user_can_neither_read_nor_use_the_cached_passphrase() {
         );
 
         let export = ["export", "--no-session", "--format", "json", PROFILE];
-        assert_asked(&run(&bin, &export), &format!("stsvault as another user ({way})"));
+        assert_asked(
+            &run(&bin, &export),
+            &format!("stsvault as another user ({way})"),
+        );
     }
     // With the passphrase given, the same run as the other user opens the vault.
     let given = sandbox
         .command("setpriv")
-        .args(["--reuid", &other.uid, "--regid", &other.gid, "--clear-groups"])
+        .args([
+            "--reuid",
+            &other.uid,
+            "--regid",
+            &other.gid,
+            "--clear-groups",
+        ])
         .args(["--", &bin, "export", "--no-session", PROFILE])
         .env("AWS_VAULT_FILE_PASSPHRASE", &sandbox.passphrase)
         .output()

@@ -26,9 +26,9 @@ pub(crate) mod names;
 mod native;
 mod oidc_token;
 mod open;
-pub mod passphrase_cache;
 #[cfg(unix)]
 mod pass;
+pub mod passphrase_cache;
 mod pbkdf2;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod secret_service;
@@ -46,9 +46,9 @@ pub use kwallet::KWalletBackend;
 pub use memory::MemoryBackend;
 pub use oidc_token::OidcToken;
 pub use open::BackendOptions;
-pub use passphrase_cache::PassphraseCache;
 #[cfg(unix)]
 pub use pass::{PassBackend, PassOptions};
+pub use passphrase_cache::PassphraseCache;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub use secret_service::SecretServiceBackend;
 pub use session_key::{SessionKey, SessionMeta, is_session_key};

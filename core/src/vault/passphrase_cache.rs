@@ -395,10 +395,7 @@ mod tests {
         assert_eq!(entry::timeout(1000, 1000, idle), None, "at the deadline");
         assert_eq!(entry::timeout(1000, 999, idle), None, "past it");
         // Never 0, which the kernel reads as "no timeout"; fractions round up.
-        assert_eq!(
-            entry::timeout(0, 7200, Duration::from_millis(300)),
-            Some(1)
-        );
+        assert_eq!(entry::timeout(0, 7200, Duration::from_millis(300)), Some(1));
         assert_eq!(
             entry::timeout(0, 7200, Duration::from_millis(2500)),
             Some(3)
