@@ -54,8 +54,8 @@ def test_a_passphrase_typed_once_serves_another_process(user, sandbox):
     del env["AWS_VAULT_FILE_PASSPHRASE"]
 
     before = python_child(env)
-    assert before.returncode != 0
-    assert "cannot ask for the vault passphrase" in before.stderr, before.stderr
+    assert before.returncode == 3, before.stdout + before.stderr
+    assert "VaultError: cannot ask for the vault passphrase" in before.stdout, before.stdout
 
     # Typed once, into the binding's prompt on a terminal (`env -u` keeps the answer out of the
     # binding's environment).
