@@ -326,6 +326,9 @@ impl Drop for OtherUser {
     }
 }
 
+/// Runs `program ARGS` as the other user, one way or another.
+type RunAs<'a> = &'a dyn Fn(&str, &[&str]) -> Output;
+
 fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
@@ -384,7 +387,7 @@ fn another_user_can_neither_read_nor_use_the_cached_passphrase() {
         &["print", id.as_str()],
         &["search", "@s", "user", description.as_str()],
     ];
-    let ways: [(&str, &dyn Fn(&str, &[&str]) -> Output); 3] = [
+    let ways: [(&str, RunAs); 3] = [
         ("setpriv", &|p: &str, a: &[&str]| {
             other.setpriv(&sandbox, p, a)
         }),
