@@ -26,7 +26,7 @@ export interface VaultOptions {
   configFile?: string;
   /** The file backend's directory; else `AWS_VAULT_FILE_DIR`, else `~/.awsvault/keys`. */
   fileDir?: string;
-  /** The file backend's passphrase; else `AWS_VAULT_FILE_PASSPHRASE`, else asked on the terminal. */
+  /** The file backend's passphrase; else `AWS_VAULT_FILE_PASSPHRASE`, else the one another stsvault process cached (`STSVAULT_PASSPHRASE_CACHE`), else asked on the terminal. */
   filePassphrase?: string;
   /** The region for STS, over the profile's. */
   region?: string;

@@ -4,8 +4,9 @@
 #   2. create the IAM user `sls-administrator` with a virtual MFA device
 #   3. `stsvault add sls-administrator` (typing the keys and the vault passphrase at its prompts)
 #   4. write `[profile sls-administrator] mfa_serial = …` into the AWS config
-#   5. `stsvault exec sls-administrator -- sls deploy --verbose -s prod` (typing the passphrase
-#      and the current TOTP code), then show the stack and who signed every AWS call.
+#   5. `stsvault exec sls-administrator -- sls deploy --verbose -s prod` (typing the current TOTP
+#      code; the passphrase typed in step 3 is still cached), then show the stack and who signed
+#      every AWS call, and forget the cached passphrase with `stsvault lock`.
 # Everything lives in .tmp/demo (its own ~/.aws/config and vault); your own files are untouched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,16 @@ answer=("$PY" "$PWD/test-support/pty_answer.py"
 say "\$ stsvault add sls-administrator"
 "${answer[@]}" "$STSVAULT" add sls-administrator
 
+# From here on the passphrase comes from the passphrase cache in the kernel keyring (10 minutes
+# since its last use, 2 hours at most): a prompt for it fails the demo. Where keyctl(2) is not
+# allowed (a container's seccomp profile) or the cache is turned off, stsvault asks every time
+# instead, and so the demo answers.
+again=("${answer[@]}")
+if [ "${STSVAULT_PASSPHRASE_CACHE:-}" != 0 ] && keyctl describe @s >/dev/null 2>&1; then
+  again=("$PY" "$PWD/test-support/pty_answer.py" --forbid 'passphrase to unlock'
+    --answer 'Enter MFA code for[^\n]*: =totp:DEMO_SEED' --)
+fi
+
 # shellcheck disable=SC2088 # the heading names the file as the user knows it
 say "~/.aws/config"
 cat > "$AWS_CONFIG_FILE" <<INI
@@ -62,13 +73,13 @@ say "\$ stsvault exec sls-administrator -- sls deploy --verbose -s prod"
 svc=examples/serverless-service
 [ -x "$svc/node_modules/.bin/sls" ] || (cd "$svc" && npm ci --no-audit --no-fund --loglevel=error)
 export SLS_AWS_MONITORING_FREQUENCY=500 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true CI=${CI:-true}
-(cd "$svc" && "${answer[@]}" "$STSVAULT" exec sls-administrator -- ./node_modules/.bin/sls deploy --verbose -s prod)
+(cd "$svc" && "${again[@]}" "$STSVAULT" exec sls-administrator -- ./node_modules/.bin/sls deploy --verbose -s prod)
 
 say "\$ stsvault list"
-"${answer[@]}" "$STSVAULT" list
+"${again[@]}" "$STSVAULT" list
 
 say "the deployed stack (a second exec: the cached session, no MFA prompt)"
-"${answer[@]}" "$STSVAULT" exec sls-administrator -- "$PY" -c '
+"${again[@]}" "$STSVAULT" exec sls-administrator -- "$PY" -c '
 import boto3
 for s in boto3.client("cloudformation").describe_stacks()["Stacks"]:
     print(s["StackName"], s["StackStatus"])
@@ -91,4 +102,7 @@ print("calls after it, by signing credentials:", dict(by_signer))
 if by_signer.get("master key"):
     sys.exit("the master key signed a call after the session was issued")
 PYEOF
+
+say "\$ stsvault lock (forget the cached passphrase now)"
+"$STSVAULT" lock
 say "done: one passphrase, one MFA code, every deploy call signed by the MFA session"

@@ -14,6 +14,8 @@ person could. SOURCE is `env:NAME` (the value of an
 environment variable, so secrets stay out of argument lists) or `totp:NAME` (the current TOTP
 code of the base32 seed in environment variable NAME, computed when the prompt appears).
 Answers may be used in any order and each prompt pattern may match several times.
+Each --forbid REGEX is output the command must not print (a prompt it should not show): when it
+appears, the command is killed and pty_answer fails.
 The command's output is copied to stdout; the exit code is the command's.
 """
 
@@ -48,6 +50,7 @@ def resolve(source: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answer", action="append", default=[], help="REGEX=SOURCE")
+    parser.add_argument("--forbid", action="append", default=[], help="REGEX the command must not print")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -59,6 +62,7 @@ def main() -> int:
         pattern, _, source = spec.rpartition("=")
         secret = source.startswith("hidden-")
         answers.append((re.compile(pattern), source.removeprefix("hidden-"), secret))
+    forbidden = [re.compile(pattern) for pattern in args.forbid]
 
     # Like pty.fork(), but the parent keeps the terminal side open to watch its echo flag.
     fd, terminal = os.openpty()
@@ -108,6 +112,11 @@ def main() -> int:
         sys.stdout.flush()
         seen += data
         text = seen[answered_upto:].decode("utf-8", "replace")
+        for pattern in forbidden:
+            if pattern.search(text):
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                sys.exit(f"pty_answer: the command printed {pattern.pattern!r}, which it must not")
         for pattern, source, secret in answers:
             match = pattern.search(text)
             if match:

@@ -19,8 +19,8 @@ pub struct Options {
     pub config_file: Option<String>,
     /// The file backend's directory; else `AWS_VAULT_FILE_DIR`, else `~/.awsvault/keys`.
     pub file_dir: Option<String>,
-    /// The file backend's passphrase; else `AWS_VAULT_FILE_PASSPHRASE`, else asked on the
-    /// terminal.
+    /// The file backend's passphrase; else `AWS_VAULT_FILE_PASSPHRASE`, else the one another
+    /// stsvault process cached (`STSVAULT_PASSPHRASE_CACHE`), else asked on the terminal.
     pub file_passphrase: Option<String>,
     /// The region, over the profile's.
     pub region: Option<String>,

@@ -32,6 +32,16 @@ pub struct Global {
     /// Directory for the "file" backend [default: ~/.awsvault/keys/].
     #[arg(long, global = true, env = "AWS_VAULT_FILE_DIR")]
     pub file_dir: Option<PathBuf>,
+    /// How long the "file" backend's passphrase stays cached for your other stsvault
+    /// processes without being used (e.g. 10m, 30s; 0 turns the cache off); it is forgotten
+    /// 2 hours after it was typed in any case, and at once by `stsvault lock` [default: 10m].
+    #[arg(
+        long,
+        global = true,
+        env = "STSVAULT_PASSPHRASE_CACHE",
+        value_name = "DURATION"
+    )]
+    pub passphrase_cache: Option<String>,
     /// Name of the macOS keychain to use; created if it does not exist [default: aws-vault].
     #[arg(long, global = true, env = "AWS_VAULT_KEYCHAIN_NAME")]
     pub keychain: Option<String>,
@@ -104,6 +114,11 @@ pub enum Command {
     /// Example: `stsvault migrate-backend --from file --to secret-service --dry-run`, then
     /// without `--dry-run` and with `--delete-source`.
     MigrateBackend(MigrateBackendArgs),
+    /// Forget the "file" backend's cached passphrase now, so the next command asks for it.
+    ///
+    /// Example: `stsvault lock` before you leave your desk. Otherwise a typed passphrase is
+    /// forgotten after 10 minutes without use (--passphrase-cache) and 2 hours at most.
+    Lock(LockArgs),
     /// Start a proxy for the EC2 instance metadata server locally (run as root; `exec
     /// --ec2-server` starts it itself).
     #[command(alias = "server", hide = true)]
@@ -125,6 +140,7 @@ impl Command {
             Command::Remove(_) => "remove",
             Command::Clear(_) => "clear",
             Command::MigrateBackend(_) => "migrate-backend",
+            Command::Lock(_) => "lock",
         }
     }
 }
@@ -144,6 +160,10 @@ pub struct AddArgs {
     #[arg(long = "no-add-config", overrides_with = "add_config")]
     pub no_add_config: bool,
 }
+
+/// `lock`: no options of its own (the global `--file-dir` selects the vault).
+#[derive(Debug, Args)]
+pub struct LockArgs {}
 
 /// `list`.
 #[derive(Debug, Args)]

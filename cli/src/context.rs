@@ -88,7 +88,18 @@ impl Context {
         if let Some(p) = g.pass_prefix.clone() {
             o.pass_prefix = p;
         }
+        if let Some(idle) = given(&g.passphrase_cache) {
+            o.passphrase_cache = stsvault::vault::passphrase_cache::parse_idle(&idle)?;
+        }
         Ok(o)
+    }
+
+    /// Forgets the file vault's cached passphrase (`lock`): the vault's directory, and whether
+    /// a passphrase was cached.
+    pub fn forget_cached_passphrase(&self) -> CliResult<(std::path::PathBuf, bool)> {
+        let o = self.backend_options()?;
+        let forgot = o.forget_cached_passphrase()?;
+        Ok((o.file_dir_or_default()?, forgot))
     }
 
     /// A runtime for the async core calls of one command, on the calling thread: a command

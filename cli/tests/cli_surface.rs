@@ -4,7 +4,7 @@
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_stsvault");
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "add",
     "list",
     "exec",
@@ -14,6 +14,7 @@ const COMMANDS: [&str; 10] = [
     "remove",
     "clear",
     "migrate-backend",
+    "lock",
     "completion",
 ];
 

@@ -284,6 +284,14 @@ fn unknown_backend(w: &World) -> Vec<String> {
     args
 }
 
+/// A passphrase cache idle time that is not a duration.
+fn bad_passphrase_cache(e: &Emulator, name: &str) -> World {
+    let mut w = seeded(e, name);
+    w.sandbox
+        .set_env("STSVAULT_PASSPHRASE_CACHE", "ten minutes");
+    w
+}
+
 /// Keys in the `awsvault` collection of gnome-keyring on a private bus, then the collection
 /// locked.
 fn secret_service_locked(e: &Emulator, name: &str) -> World {
@@ -587,6 +595,13 @@ fn cases() -> Vec<Case> {
             world: seeded,
             args: unknown_backend,
             says: &["unknown vault backend `pigeon`", "use one of"],
+            after: None,
+        },
+        Case {
+            name: "passphrase cache idle time that is not a duration",
+            world: bad_passphrase_cache,
+            args: exec_now,
+            says: &["`ten minutes`", "STSVAULT_PASSPHRASE_CACHE", "or 0 to turn"],
             after: None,
         },
         Case {

@@ -6,7 +6,11 @@
 //!   `XDG_RUNTIME_DIR`, `XDG_CACHE_HOME`, the dump — is scanned for the master secret, the
 //!   passphrase and the session, as bytes and in base64 / URL-safe base64 at any alignment: the
 //!   session may be only in the child's environment, the other two nowhere; the vault is 0700
-//!   with 0600 files, and so are the lock files;
+//!   with 0600 files, and so are the lock files. The typed passphrase is then in the passphrase
+//!   cache (the kernel keyring), which a further `exec` without a terminal uses; the scan runs
+//!   with it warm, and the environments of the commands `exec` starts (`/proc/<pid>/environ`,
+//!   with and without `--ecs-server`, and of their own children) hold neither the passphrase nor
+//!   the master secret;
 //! - in output: `--debug` runs of add, list, exec, export, rotate, clear and remove, and a
 //!   failing command with `RUST_BACKTRACE=1`, never print the master secret (old or rotated),
 //!   the session or the passphrase (except where printing the session is the command's job:
@@ -17,7 +21,8 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Output, Stdio};
+use stsvault_test_support::keyring::join_new_session_keyring;
 use stsvault_test_support::{
     Emulator, IamUser, Sandbox, WHOAMI_PY, assert_success, contains_secret, files_containing,
     files_under, output_with_stdin, python, three_valid_codes, whoami,
@@ -81,8 +86,58 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// Runs `stsvault exec [FLAGS] PROFILE -- sh` (no terminal, no passphrase in its environment)
+/// whose shell starts a child of its own, and returns the environments
+/// (`/proc/<pid>/environ`) of stsvault's process, the shell and its child while they run.
+fn environments_of_exec_children(sandbox: &Sandbox, flags: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let pids = sandbox.home().join(format!("pids{}", flags.len()));
+    let mut exec = sandbox
+        .command(BIN)
+        .arg("exec")
+        .args(flags)
+        .args([PROFILE, "--", "sh", "-c"])
+        .arg("sleep 300 & echo \"$$ $!\" > \"$1.tmp\" && mv \"$1.tmp\" \"$1\"; wait")
+        .arg("sh")
+        .arg(&pids)
+        .env_remove("AWS_VAULT_FILE_PASSPHRASE")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !pids.exists() {
+        if let Some(status) = exec.try_wait().unwrap() {
+            panic!("exec {flags:?} ended with {status} before its command started");
+        }
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "exec's command never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&pids).unwrap();
+    let (shell, child) = text.trim().split_once(' ').unwrap();
+    let mut environments = Vec::new();
+    for (what, pid) in [
+        ("stsvault", exec.id().to_string()),
+        ("the command", shell.to_string()),
+        ("the command's child", child.to_string()),
+    ] {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        environments.push((format!("{what} (exec {flags:?}, pid {pid})"), environ));
+    }
+    // SAFETY: kill(2) on pids this test started.
+    unsafe {
+        libc::kill(child.parse().unwrap(), libc::SIGKILL);
+    }
+    let status = exec.wait().unwrap();
+    assert!(status.success(), "exec {flags:?}: {status}");
+    environments
+}
+
 #[test]
 fn no_plaintext_secret_on_disk_after_the_seed_story() {
+    // Its own session keyring, where the typed passphrase is cached.
+    join_new_session_keyring();
     let emulator = Emulator::start();
     let user = emulator.setup_user(PROFILE);
     let sandbox = sandbox_with_scratch_dirs(&emulator);
@@ -134,13 +189,40 @@ fn no_plaintext_secret_on_disk_after_the_seed_story() {
     );
     assert_ne!(session_secret, user.secret_access_key);
 
-    // Used once more from the cache, so reading a cached session is covered too.
+    // Used once more from the cache, so reading a cached session is covered too; with no
+    // terminal and no AWS_VAULT_FILE_PASSPHRASE, so the passphrase came from the warm
+    // passphrase cache.
     let again = sandbox
         .command(BIN)
         .args(["exec", PROFILE, "--", "true"])
+        .env_remove("AWS_VAULT_FILE_PASSPHRASE")
         .output()
         .unwrap();
     assert_success(&again);
+
+    // The commands exec starts, and theirs, have neither the passphrase nor the master secret
+    // in their environment (the session is there: that is exec's job).
+    let mut environments = environments_of_exec_children(&sandbox, &[]);
+    environments.extend(environments_of_exec_children(&sandbox, &["--ecs-server"]));
+    for (whose, environ) in &environments {
+        for (what, secret) in [
+            ("the vault passphrase", &sandbox.passphrase),
+            ("the master secret", &user.secret_access_key),
+        ] {
+            assert!(
+                !contains_secret(environ, secret),
+                "{what} is in the environment of {whose}"
+            );
+        }
+        assert!(
+            !String::from_utf8_lossy(environ).contains("PASSPHRASE"),
+            "{whose}"
+        );
+    }
+    assert!(
+        environments[1].1.windows(8).any(|w| w == b"AWS_VAUL"),
+        "the command's environment was read"
+    );
 
     let home = sandbox.home();
     let scratch = ["tmp", "run", "cache", ".aws", ".awsvault"];
@@ -294,6 +376,7 @@ fn debug_runs_and_errors_never_print_a_secret() {
     assert_ne!(new_secret, user.secret_access_key, "rotated");
 
     assert_success(&run(&mut runs, &["--debug", "clear"], false));
+    assert_success(&run(&mut runs, &["--debug", "lock"], false));
     assert_success(&run(
         &mut runs,
         &["--debug", "remove", "--force", PROFILE],

@@ -22,8 +22,8 @@ pub struct OpenOptions {
     pub backend: Option<String>,
     /// The file backend's directory; else `AWS_VAULT_FILE_DIR`, else `~/.awsvault/keys`.
     pub file_dir: Option<PathBuf>,
-    /// The file backend's passphrase; else `AWS_VAULT_FILE_PASSPHRASE`, else asked on the
-    /// terminal.
+    /// The file backend's passphrase; else `AWS_VAULT_FILE_PASSPHRASE`, else the one another
+    /// stsvault process cached (`STSVAULT_PASSPHRASE_CACHE`), else asked on the terminal.
     pub file_passphrase: Option<SecretString>,
     /// The AWS config file; else `AWS_CONFIG_FILE`, else `~/.aws/config`.
     pub config_file: Option<PathBuf>,
@@ -84,9 +84,14 @@ impl OpenOptions {
         }
         let passphrase = match &self.file_passphrase {
             Some(p) => {
+                // A passphrase the program gives wins, as AWS_VAULT_FILE_PASSPHRASE does: the
+                // passphrase cache is neither read nor written.
+                o.passphrase_cache = Duration::ZERO;
                 let p = p.clone();
                 Box::new(move |_: &str| Ok(p.clone()))
             }
+            // Asked on the terminal unless AWS_VAULT_FILE_PASSPHRASE is set; shared with the
+            // user's other processes through the passphrase cache (STSVAULT_PASSPHRASE_CACHE).
             None => passphrase_from_env_or_terminal(),
         };
         Ok(Vault::new(o.open(passphrase)?))

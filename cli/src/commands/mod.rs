@@ -6,6 +6,7 @@ mod completion;
 mod exec;
 mod export;
 mod list;
+mod lock;
 mod login;
 mod migrate_backend;
 mod proxy;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Remove(a) => remove::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Clear(a) => clear::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::MigrateBackend(a) => migrate_backend::run(&ctx, a).map(|()| ExitCode::SUCCESS),
+        Command::Lock(a) => lock::run(&ctx, a).map(|()| ExitCode::SUCCESS),
         Command::Proxy(a) => proxy::run(&ctx, a).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -77,6 +77,16 @@ pub enum VaultError {
         /// Why.
         reason: String,
     },
+    /// `STSVAULT_PASSPHRASE_CACHE` / `--passphrase-cache` is not a duration.
+    #[error(
+        "the passphrase cache's idle time `{value}` (STSVAULT_PASSPHRASE_CACHE or --passphrase-cache) is not a duration: {reason}; use e.g. 10m or 30s, or 0 to turn the cache off"
+    )]
+    InvalidPassphraseCache {
+        /// The value given.
+        value: String,
+        /// Why it does not parse.
+        reason: String,
+    },
     /// `--backend` / `AWS_VAULT_BACKEND` names no backend.
     #[error("unknown vault backend `{name}`; use one of: {available}")]
     UnknownBackend {

@@ -3,22 +3,28 @@
 //! `%` and `/` in the item name (on Windows also what its file names cannot hold), holding a
 //! compact JWE (PBES2-HS256+A128KW, p2c 8192, A256GCM) whose payload is keyring's Item JSON.
 //! Writes are atomic (temp file + fsync + rename), files are 0600 in a 0700 directory.
+//!
+//! The passphrase is asked for once per backend and kept in memory; with
+//! [`FileBackend::with_passphrase_cache`] it is also shared with the user's other processes
+//! through the kernel keyring ([`PassphraseCache`]) once it has opened or written an item.
 
 use super::jwe::{self, JweError};
-use super::{Backend, Item, VaultError, item_json};
+use super::{Backend, Item, PassphraseCache, VaultError, item_json};
 use crate::private_fs::{create_private_dir, private_tempfile};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// Asks for the passphrase; called with the text to show, at most once per backend.
 pub type PassphraseFn = Box<dyn Fn(&str) -> Result<SecretString, VaultError> + Send + Sync>;
 
 /// aws-vault's way to get the file vault's passphrase: `AWS_VAULT_FILE_PASSPHRASE` if set
-/// (even empty), else asked on the terminal without echo.
+/// (even empty), else asked on the terminal without echo. (The passphrase cache, which
+/// [`BackendOptions::open`](super::BackendOptions::open) adds, is asked before this.)
 pub fn passphrase_from_env_or_terminal() -> PassphraseFn {
     Box::new(|prompt| {
         if let Some(p) = std::env::var_os("AWS_VAULT_FILE_PASSPHRASE") {
@@ -27,10 +33,16 @@ pub fn passphrase_from_env_or_terminal() -> PassphraseFn {
         Ok(crate::prompt::read_secret_from_tty(
             &format!("{prompt}: "),
             "vault passphrase",
-            "set AWS_VAULT_FILE_PASSPHRASE, or use another --backend",
+            NO_TERMINAL_HINT,
         )?)
     })
 }
+
+/// What to do when the passphrase cannot be asked for.
+#[cfg(target_os = "linux")]
+const NO_TERMINAL_HINT: &str = "type it once in a terminal of this login session (it is then cached for a while, see --passphrase-cache), set AWS_VAULT_FILE_PASSPHRASE, or use another --backend";
+#[cfg(not(target_os = "linux"))]
+const NO_TERMINAL_HINT: &str = "set AWS_VAULT_FILE_PASSPHRASE, or use another --backend";
 
 /// PBKDF2 iterations aws-vault's JWE library uses.
 const ITERATIONS: NonZeroU32 = NonZeroU32::new(8192).unwrap();
@@ -46,26 +58,57 @@ pub(crate) fn home() -> Result<PathBuf, VaultError> {
     crate::home::home_dir().ok_or(VaultError::NoHome)
 }
 
+/// `dir` with a leading `~` replaced by the home directory ([`crate::home`]).
+pub(crate) fn expand_home(dir: PathBuf) -> PathBuf {
+    match (dir.strip_prefix("~"), crate::home::home_dir()) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => dir,
+    }
+}
+
+/// Where the passphrase a backend holds came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Asked for, and not yet seen to open or write an item.
+    Asked,
+    /// Asked for, and it has opened or written an item (and was cached then).
+    Confirmed,
+    /// Read from the passphrase cache.
+    Cache,
+}
+
+/// The passphrase a backend holds, and where it came from.
+struct Unlocked {
+    passphrase: SecretString,
+    source: Source,
+}
+
 /// Items as encrypted files in a directory.
 pub struct FileBackend {
     dir: PathBuf,
     ask: PassphraseFn,
-    passphrase: Mutex<Option<SecretString>>,
+    cache: Option<PassphraseCache>,
+    unlocked: Mutex<Option<Unlocked>>,
 }
 
 impl FileBackend {
     /// A backend in `dir` (`~` expanded), asking `ask` for the passphrase when first needed.
     pub fn new(dir: impl Into<PathBuf>, ask: PassphraseFn) -> Self {
-        let dir = dir.into();
-        let dir = match (dir.strip_prefix("~"), crate::home::home_dir()) {
-            (Ok(rest), Some(home)) => home.join(rest),
-            _ => dir,
-        };
         Self {
-            dir,
+            dir: expand_home(dir.into()),
             ask,
-            passphrase: Mutex::new(None),
+            cache: None,
+            unlocked: Mutex::new(None),
         }
+    }
+
+    /// Shares the passphrase with the user's other processes through the kernel keyring: one
+    /// that `ask` gave is cached once it has opened or written an item, and a cached one is used
+    /// instead of asking, until it goes unused for `idle` (zero: no cache). A cached passphrase
+    /// that does not open an item is dropped and `ask` is asked. See [`PassphraseCache`].
+    pub fn with_passphrase_cache(mut self, idle: Duration) -> Self {
+        self.cache = PassphraseCache::new(self.dir.clone(), idle);
+        self
     }
 
     /// The directory.
@@ -87,55 +130,99 @@ impl FileBackend {
         self.dir.join(escape(key))
     }
 
-    fn passphrase(&self) -> Result<SecretString, VaultError> {
-        let mut cached = self.passphrase.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = cached.as_ref() {
-            return Ok(p.clone());
+    /// The passphrase: the one this backend holds, else the cached one (unless `ask_anew`),
+    /// else the one `ask` gives.
+    fn passphrase(&self, ask_anew: bool) -> Result<(SecretString, Source), VaultError> {
+        let mut unlocked = self.unlocked.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(u) = unlocked.as_ref() {
+            return Ok((u.passphrase.clone(), u.source));
         }
-        let p = (self.ask)(&format!(
-            "Enter passphrase to unlock {:?}",
-            self.dir.display().to_string()
-        ))?;
-        *cached = Some(p.clone());
-        Ok(p)
+        let cached = match &self.cache {
+            Some(cache) if !ask_anew => cache.get(),
+            _ => None,
+        };
+        let (passphrase, source) = match cached {
+            Some(p) => (p, Source::Cache),
+            None => {
+                let p = (self.ask)(&format!(
+                    "Enter passphrase to unlock {:?}",
+                    self.dir.display().to_string()
+                ))?;
+                (p, Source::Asked)
+            }
+        };
+        *unlocked = Some(Unlocked {
+            passphrase: passphrase.clone(),
+            source,
+        });
+        Ok((passphrase, source))
+    }
+
+    /// `passphrase` has opened or written an item: cache it if it was asked for.
+    fn confirm(&self, passphrase: &SecretString) {
+        let mut unlocked = self.unlocked.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(u) = unlocked.as_mut()
+            && u.source == Source::Asked
+            && u.passphrase.expose_secret() == passphrase.expose_secret()
+        {
+            if let Some(cache) = &self.cache {
+                cache.store(&u.passphrase);
+            }
+            u.source = Source::Confirmed;
+        }
     }
 
     fn forget_passphrase(&self) {
-        *self.passphrase.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.unlocked.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     fn decrypt(&self, path: &Path, token: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         // A damaged or foreign file is told apart before the passphrase is asked for.
         let token = jwe::parse(token).map_err(|e| token_error(path, e))?;
-        let passphrase = self.passphrase()?;
-        token
-            .decrypt(passphrase.expose_secret().as_bytes())
-            .map_err(|e| {
-                if e == JweError::Decrypt {
-                    self.forget_passphrase();
-                    VaultError::WrongPassphrase {
-                        dir: self.dir.clone(),
-                        path: path.to_path_buf(),
-                    }
-                } else {
-                    token_error(path, e)
+        let (passphrase, source) = self.passphrase(false)?;
+        let mut opened = token.decrypt(passphrase.expose_secret().as_bytes());
+        if matches!(opened, Err(JweError::Decrypt)) && source == Source::Cache {
+            // The vault was made anew under another passphrase since this one was cached:
+            // drop it and ask.
+            tracing::debug!("the cached passphrase does not open the vault; asking for it");
+            self.forget_passphrase();
+            if let Some(cache) = &self.cache {
+                cache.forget();
+            }
+            let (asked, _) = self.passphrase(true)?;
+            opened = token.decrypt(asked.expose_secret().as_bytes());
+            if opened.is_ok() {
+                self.confirm(&asked);
+            }
+        } else if opened.is_ok() {
+            self.confirm(&passphrase);
+        }
+        opened.map_err(|e| {
+            if e == JweError::Decrypt {
+                self.forget_passphrase();
+                VaultError::WrongPassphrase {
+                    dir: self.dir.clone(),
+                    path: path.to_path_buf(),
                 }
-            })
+            } else {
+                token_error(path, e)
+            }
+        })
     }
 
     /// Before writing with a passphrase, check it opens an item already there, so one vault
-    /// never ends up under two passphrases.
-    fn verify_passphrase_against(&self, except: &str) -> Result<(), VaultError> {
+    /// never ends up under two passphrases. False when there was no other item to check.
+    fn verify_passphrase_against(&self, except: &str) -> Result<bool, VaultError> {
         for other in self.keys()?.into_iter().filter(|k| k != except) {
             let path = self.path_for(&other);
             match std::fs::read_to_string(&path) {
-                Ok(token) => return self.decrypt(&path, &token).map(|_| ()),
+                Ok(token) => return self.decrypt(&path, &token).map(|_| true),
                 // Removed by another process since the listing: check against the next one.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(VaultError::io("reading", &path, e)),
             }
         }
-        Ok(())
+        Ok(false)
     }
 }
 
@@ -179,9 +266,11 @@ impl Backend for FileBackend {
     fn set(&self, item: &Item) -> Result<(), VaultError> {
         self.ensure_dir()?;
         sweep_stale_temp_files(&self.dir);
-        self.verify_passphrase_against(&item.key)?;
+        // With no item to check against, the passphrase is the one the user chooses now for
+        // this vault: asked for, never taken from the cache.
+        let checked = self.verify_passphrase_against(&item.key)?;
         let payload = item_json::encode(item);
-        let passphrase = self.passphrase()?;
+        let (passphrase, _) = self.passphrase(!checked)?;
         let token = jwe::encrypt(
             &payload,
             passphrase.expose_secret().as_bytes(),
@@ -190,7 +279,9 @@ impl Backend for FileBackend {
             &chrono::Local::now().to_string(),
         )
         .map_err(|e| encrypt_err(item, e))?;
-        write_atomically(&self.dir, &self.path_for(&item.key), token.as_bytes())
+        write_atomically(&self.dir, &self.path_for(&item.key), token.as_bytes())?;
+        self.confirm(&passphrase);
+        Ok(())
     }
 
     fn remove(&self, key: &str) -> Result<bool, VaultError> {

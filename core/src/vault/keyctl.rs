@@ -282,8 +282,9 @@ impl Backend for KeyctlBackend {
     }
 }
 
-/// The raw system calls.
-mod sys {
+/// The raw system calls, shared with the file vault's passphrase cache
+/// (`passphrase_cache.rs`).
+pub(super) mod sys {
     use std::ffi::CStr;
     use zeroize::Zeroizing;
 

@@ -6,6 +6,8 @@
 //! - [`BackendOptions`] selects and opens one as aws-vault does;
 //! - [`Vault`] speaks aws-vault's conventions on top of any backend;
 //! - [`migrate`] moves stored keys from one backend to another.
+//! - [`PassphraseCache`] keeps the file vault's passphrase in the kernel keyring for a while,
+//!   so other processes need not ask for it.
 
 mod backend;
 #[cfg(all(unix, not(target_os = "macos")))]
@@ -28,6 +30,7 @@ mod oidc_token;
 mod open;
 #[cfg(unix)]
 mod pass;
+pub mod passphrase_cache;
 mod pbkdf2;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod secret_service;
@@ -47,6 +50,7 @@ pub use oidc_token::OidcToken;
 pub use open::BackendOptions;
 #[cfg(unix)]
 pub use pass::{PassBackend, PassOptions};
+pub use passphrase_cache::PassphraseCache;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub use secret_service::SecretServiceBackend;
 pub use session_key::{SessionKey, SessionMeta, is_session_key};

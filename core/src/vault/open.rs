@@ -3,8 +3,10 @@
 //! Windows, the Secret Service when a session bus offers one, else the encrypted file), with
 //! each backend's options read from aws-vault's environment variables.
 
+use super::passphrase_cache::{self, DEFAULT_IDLE, PASSPHRASE_CACHE_VAR};
 use super::{Backend, BackendKind, FileBackend, MemoryBackend, PassphraseFn, VaultError};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything that selects and configures a backend. [`BackendOptions::from_env`] reads
 /// aws-vault's variables; the CLI then applies its flags on top.
@@ -36,6 +38,12 @@ pub struct BackendOptions {
     pub kwallet_folder: String,
     /// A D-Bus address to use instead of the session bus (tests; `None` in normal use).
     pub bus_address: Option<String>,
+    /// How long the file vault's passphrase stays cached for the user's other processes
+    /// without being used (`STSVAULT_PASSPHRASE_CACHE`, default 10 minutes; zero: no cache).
+    /// The cache is never read nor written while `AWS_VAULT_FILE_PASSPHRASE` is set. Set it to
+    /// zero when the passphrase function given to [`BackendOptions::open`] does not ask a
+    /// person (a fixed passphrase has nothing to gain from it).
+    pub passphrase_cache: Duration,
 }
 
 impl Default for BackendOptions {
@@ -53,6 +61,7 @@ impl Default for BackendOptions {
             service_name: "aws-vault".into(),
             kwallet_folder: "aws-vault".into(),
             bus_address: None,
+            passphrase_cache: DEFAULT_IDLE,
         }
     }
 }
@@ -97,7 +106,24 @@ impl BackendOptions {
         if let Some(f) = get("AWS_VAULT_KWALLET_FOLDER") {
             o.kwallet_folder = f;
         }
+        if let Some(idle) = get(PASSPHRASE_CACHE_VAR) {
+            o.passphrase_cache = passphrase_cache::parse_idle(&idle)?;
+        }
         Ok(o)
+    }
+
+    /// The file backend's directory: the one set, else `~/.awsvault/keys`.
+    pub fn file_dir_or_default(&self) -> Result<PathBuf, VaultError> {
+        match &self.file_dir {
+            Some(d) => Ok(super::file::expand_home(d.clone())),
+            None => super::default_file_dir(),
+        }
+    }
+
+    /// Forgets the file vault's cached passphrase now (`stsvault lock`), so the next process
+    /// asks for it; true when one was cached. Processes that already hold it keep it.
+    pub fn forget_cached_passphrase(&self) -> Result<bool, VaultError> {
+        Ok(passphrase_cache::forget(&self.file_dir_or_default()?))
     }
 
     /// The backend these options select: the one named, else the platform default.
@@ -111,11 +137,16 @@ impl BackendOptions {
         tracing::debug!(backend = kind.name(), "opening the vault backend");
         Ok(match kind {
             BackendKind::File => {
-                let dir = match &self.file_dir {
-                    Some(d) => d.clone(),
-                    None => super::default_file_dir()?,
+                // AWS_VAULT_FILE_PASSPHRASE wins, as `passphrase_from_env_or_terminal` reads
+                // it: the cache is then neither read nor written.
+                let idle = match std::env::var_os("AWS_VAULT_FILE_PASSPHRASE") {
+                    Some(_) => Duration::ZERO,
+                    None => self.passphrase_cache,
                 };
-                Box::new(FileBackend::new(dir, passphrase))
+                Box::new(
+                    FileBackend::new(self.file_dir_or_default()?, passphrase)
+                        .with_passphrase_cache(idle),
+                )
             }
             BackendKind::Memory => Box::new(MemoryBackend::default()),
             #[cfg(all(unix, not(target_os = "macos")))]
@@ -225,9 +256,23 @@ mod tests {
         assert_eq!(o.kwallet_folder, "aws-vault");
         assert_eq!(o.pass_cmd, "pass");
         assert_eq!(o.pass_dir, Some(PathBuf::from("/ps")));
+        assert_eq!(o.passphrase_cache, Duration::from_secs(600), "gpg-agent's");
         let o =
             BackendOptions::from_env(env(&[("AWS_VAULT_LIBSECRET_COLLECTION", "other")])).unwrap();
         assert_eq!(o.secret_service_collection, "other");
+    }
+
+    #[test]
+    fn the_passphrase_cache_idle_time_is_a_duration_and_0_turns_it_off() {
+        let idle = |v: &str| {
+            BackendOptions::from_env(env(&[("STSVAULT_PASSPHRASE_CACHE", v)]))
+                .map(|o| o.passphrase_cache)
+        };
+        assert_eq!(idle("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(idle("0").unwrap(), Duration::ZERO);
+        assert_eq!(idle("").unwrap(), DEFAULT_IDLE, "empty is unset");
+        let err = idle("ten minutes").unwrap_err().to_string();
+        assert!(err.contains("STSVAULT_PASSPHRASE_CACHE"), "{err}");
     }
 
     #[test]

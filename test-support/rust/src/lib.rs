@@ -12,6 +12,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 #[cfg(unix)]
+pub mod keyring;
+#[cfg(unix)]
 pub mod services;
 
 /// The repository root: the nearest directory at or above the running test's package (cargo
