@@ -16,8 +16,9 @@
 //!   the session or the passphrase (except where printing the session is the command's job:
 //!   the child's and `export`'s stdout).
 
-// Unix only: it types on a pseudo-terminal and checks Unix file modes.
-#![cfg(unix)]
+// Linux only: it types on a pseudo-terminal, checks Unix file modes, reads /proc and the
+// kernel keyring (the passphrase cache).
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -6,6 +6,9 @@
 //! passphrase"). Each test joins a new session keyring first, so what it caches goes away with
 //! it and never reaches the developer's own session. The Python and Node bindings' side is in
 //! `bindings-python/tests/test_passphrase_cache.py` and `bindings-node/test/passphrase-cache.test.mjs`.
+//!
+//! Linux only: the cache lives in the kernel keyring (elsewhere it is off).
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
