@@ -75,6 +75,10 @@ else:
             return False
         except OSError:
             pass
+        return _exists(pid)
+
+    def _exists(pid: int) -> bool:
+        """True while process ``pid`` exists, a zombie included (signal 0 is only a check)."""
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -91,12 +95,6 @@ else:
         def gone() -> bool:
             if was_our_parent and os.getppid() != pid:
                 return True
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            except PermissionError:
-                pass  # exists, owned by someone else
-            return False
+            return not _exists(pid)
 
         return gone
